@@ -1,0 +1,208 @@
+"""Read side of activities: who sees which activity, timelines, My tasks, the calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.activities.models import Activity, ActivityLink, Notification, Task, TaskStatus
+from rapport.core.permissions import Actor, can_view, visible
+
+#: Record types an activity may be linked to (model labels).
+TARGET_TYPES = ("contacts.contact", "contacts.company", "sales.deal")
+PAGE = 50
+
+
+def not_private_q(actor: Actor, prefix: str = "") -> models.Q:
+    return models.Q(**{f"{prefix}is_private": False}) | models.Q(**{f"{prefix}owner_id": actor.user.pk})
+
+
+def visible_activities(actor: Actor) -> models.QuerySet:
+    """Activities whose author is in the actor's scope; private ones only for their author."""
+    return visible(Activity.objects.all(), actor).filter(not_private_q(actor))
+
+
+def activity_for(actor: Actor, pk: Any) -> Activity:
+    try:
+        return visible_activities(actor).get(pk=pk)
+    except (Activity.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such activity.") from None
+
+
+def target_record(actor: Actor, target_type: str, target_id: Any):
+    """The record behind a (type, id) pair if the actor sees it, else Http404."""
+    if target_type not in TARGET_TYPES:
+        raise Http404("Activities cannot be linked to this kind of record.")
+    model = apps.get_model(target_type)
+    try:
+        record = visible(model.objects.all(), actor).get(pk=target_id)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No such {model._meta.verbose_name}.") from None
+    return record
+
+
+RECORD_URLS = {
+    "contacts.contact": "contacts:contact_detail",
+    "contacts.company": "contacts:company_detail",
+    "sales.deal": "sales:deal_detail",
+}
+
+
+def record_url(record: Any) -> str:
+    from django.urls import reverse
+
+    return reverse(RECORD_URLS[record._meta.label_lower], args=[record.pk])
+
+
+def timeline_targets(record: Any) -> list[tuple[str, list[int]]]:
+    """What a record's timeline reads: itself; a company also rolls up its contacts."""
+    label = record._meta.label_lower
+    targets = [(label, [record.pk])]
+    if label == "contacts.company":
+        contact_ids = list(
+            apps.get_model("contacts.contact").objects.filter(company_id=record.pk).values_list("pk", flat=True)
+        )
+        if contact_ids:
+            targets.append(("contacts.contact", contact_ids))
+    return targets
+
+
+@dataclass
+class TimelinePage:
+    entries: list[Activity]
+    pinned: list[Activity]
+    next_before: str | None
+
+
+def timeline(
+    actor: Actor, record: Any, *, kinds: list[str] | None = None, before: datetime | None = None, limit: int = PAGE
+) -> TimelinePage:
+    """The newest ``limit`` activities of a record (keyset page: older than ``before``)."""
+    if not can_view(actor, record):
+        raise Http404("No such record.")
+    condition = models.Q()
+    for label, ids in timeline_targets(record):
+        condition |= models.Q(target_type=label, target_id__in=ids)
+    links = ActivityLink.objects.filter(condition, workspace_id=actor.workspace.pk)
+    if kinds:
+        links = links.filter(kind__in=kinds)
+    if before is not None:
+        links = links.filter(occurred_at__lt=before)
+    # Over-fetch a little: one activity may be linked to the company and to several of its contacts.
+    activity_ids: list[int] = []
+    for activity_id in links.order_by("-occurred_at").values_list("activity_id", flat=True)[: limit * 3]:
+        if activity_id not in activity_ids:
+            activity_ids.append(activity_id)
+    entries = list(
+        Activity.objects.filter(pk__in=activity_ids[: limit + 1])
+        .filter(not_private_q(actor))
+        .select_related("owner", "task", "email", "task__assignee")
+        .order_by("-occurred_at", "-id")
+    )
+    next_before = None
+    if len(entries) > limit:
+        entries = entries[:limit]
+        next_before = entries[-1].occurred_at.isoformat()
+    pinned_ids = list(
+        ActivityLink.objects.filter(condition, workspace_id=actor.workspace.pk, activity__is_pinned=True).values_list(
+            "activity_id", flat=True
+        )[:20]
+    )
+    pinned = list(
+        Activity.objects.filter(pk__in=pinned_ids, is_pinned=True).filter(not_private_q(actor)).order_by("-occurred_at")
+    )
+    return TimelinePage(entries=entries, pinned=pinned, next_before=next_before)
+
+
+def linked_records(activity: Activity) -> list[dict[str, Any]]:
+    """The records an activity appears on, for display."""
+    out = []
+    for link in activity.links.all():
+        model = apps.get_model(link.target_type)
+        record = model.objects.filter(pk=link.target_id).first()
+        if record is not None:
+            out.append({"record": record, "url": record_url(record)})
+    return out
+
+
+def visible_tasks(actor: Actor) -> models.QuerySet:
+    """Tasks the actor sees: assigned to them, or whose timeline entry they see."""
+    return Task.objects.filter(
+        models.Q(assignee_id=actor.user.pk) | models.Q(activity__in=visible_activities(actor))
+    ).filter(workspace_id=actor.workspace.pk)
+
+
+def task_for(actor: Actor, pk: Any) -> Task:
+    try:
+        return visible_tasks(actor).select_related("activity", "assignee").get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such task.") from None
+
+
+def my_tasks(actor: Actor, *, user_ids: list[int] | None = None, now: datetime | None = None) -> dict[str, list[Task]]:
+    """Open tasks bucketed overdue / today / upcoming, plus the last done ones."""
+    now = now or timezone.now()
+    local_now = timezone.localtime(now)
+    end_of_today = local_now.replace(hour=23, minute=59, second=59, microsecond=999999)
+    ids = user_ids or [actor.user.pk]
+    base = Task.objects.filter(workspace_id=actor.workspace.pk, assignee_id__in=ids).select_related("assignee")
+    open_tasks = base.filter(status=TaskStatus.OPEN)
+    return {
+        "overdue": list(open_tasks.filter(due_at__lt=now).order_by("due_at", "id")[:100]),
+        "today": list(open_tasks.filter(due_at__gte=now, due_at__lte=end_of_today).order_by("due_at", "id")[:100]),
+        "upcoming": list(
+            open_tasks.filter(models.Q(due_at__gt=end_of_today) | models.Q(due_at__isnull=True)).order_by(
+                models.F("due_at").asc(nulls_last=True), "id"
+            )[:100]
+        ),
+        "done": list(base.filter(status=TaskStatus.DONE).order_by("-completed_at", "-id")[:20]),
+    }
+
+
+def team_user_ids(actor: Actor) -> list[int]:
+    """Members whose tasks a manager (or an admin) may review in the team view."""
+    from rapport.core.models import Membership
+
+    members = Membership.objects.filter(workspace=actor.workspace, is_active=True)
+    if not actor.is_admin:
+        members = members.filter(team_id__in=actor.managed_team_ids)
+    return list(members.values_list("user_id", flat=True))
+
+
+def calendar_week(actor: Actor, start: datetime) -> dict[str, list]:
+    """The actor's meetings (authored or attended) and due tasks in [start, start + 7 days)."""
+    end = start + timedelta(days=7)
+    meetings = (
+        Activity.objects.filter(
+            workspace_id=actor.workspace.pk, kind="meeting", starts_at__gte=start, starts_at__lt=end
+        )
+        .filter(models.Q(owner_id=actor.user.pk) | models.Q(attendees__user_id=actor.user.pk))
+        .distinct()
+        .order_by("starts_at")
+    )
+    tasks = Task.objects.filter(
+        workspace_id=actor.workspace.pk,
+        assignee_id=actor.user.pk,
+        status=TaskStatus.OPEN,
+        due_at__gte=start,
+        due_at__lt=end,
+    ).order_by("due_at")
+    return {"meetings": list(meetings), "tasks": list(tasks)}
+
+
+def unread_count(actor: Actor) -> int:
+    return Notification.objects.filter(
+        workspace_id=actor.workspace.pk, recipient_id=actor.user.pk, read_at__isnull=True
+    ).count()
+
+
+def notifications_for(actor: Actor) -> models.QuerySet:
+    return Notification.objects.filter(workspace_id=actor.workspace.pk, recipient_id=actor.user.pk).select_related(
+        "actor"
+    )

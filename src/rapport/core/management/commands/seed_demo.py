@@ -1,0 +1,86 @@
+"""Create the demo workspace with an owner login and sample team; safe to run again.
+
+Apps add their own demo records by registering a ``demo_loader`` (see rapport.core.demo).
+
+With ``--contacts N`` it then adds a large, realistic, deterministic data set to the demo
+workspace for benchmarks and load tests (see rapport.ops.generator and docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from rapport.core.demo import DEMO_OWNER_EMAIL, DEMO_PASSWORD, ensure_demo_workspace, run_demo_loaders
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of: {value!r} is not a date like 2026-12-01") from None
+
+
+class Command(BaseCommand):
+    help = "Create (or top up) the demo workspace with its owner login and demo data; --contacts N adds a big data set."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--password", default=os.environ.get("RAPPORT_DEMO_PASSWORD", DEMO_PASSWORD))
+        scale = parser.add_argument_group("generated data (benchmarks and load tests)")
+        scale.add_argument("--contacts", type=int, help="Generate this many contacts (and companies, deals…).")
+        scale.add_argument("--seed", type=int, default=42, help="Random seed: same seed and date, same data.")
+        scale.add_argument("--as-of", type=_date, help="The 'today' of the generated data (default: today).")
+        scale.add_argument("--companies", type=int, help="Companies (default: contacts / 8).")
+        scale.add_argument("--deals", type=int, help="Deals (default: contacts / 5).")
+        scale.add_argument("--orders", type=int, help="Orders (default: contacts / 50).")
+        scale.add_argument("--quotes", type=int, help="Quotes (default: contacts / 100).")
+        scale.add_argument("--activities", type=float, default=1.5, help="Activities per contact on average.")
+        scale.add_argument("--chunk", type=int, default=20_000, help="Rows per transaction.")
+        scale.add_argument("--no-history", action="store_true", help="Skip the 'created' History rows.")
+
+    def handle(self, *args, password: str, **options) -> None:
+        with transaction.atomic():
+            workspace, created = ensure_demo_workspace(password=password)
+            loaded = run_demo_loaders(workspace)
+        status = "Created" if created else "Found"
+        self.stdout.write(self.style.SUCCESS(f"{status} demo workspace “{workspace.name}”."))
+        for line in loaded:
+            self.stdout.write(f"  {line}")
+        if options.get("contacts") is not None:
+            self._generate(workspace, options)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Log in at http://127.0.0.1:8000/ with:"))
+        self.stdout.write(f"  email:    {DEMO_OWNER_EMAIL}")
+        self.stdout.write(f"  password: {password}")
+
+    def _generate(self, workspace, options) -> None:
+        from rapport.ops.generator import Generator, Plan
+
+        if options["contacts"] < 1:
+            raise CommandError("--contacts must be at least 1.")
+        for name in ("companies", "deals", "orders", "quotes", "chunk"):
+            if options.get(name) is not None and options[name] < (1 if name == "chunk" else 0):
+                raise CommandError(f"--{name} cannot be {options[name]}.")
+        if options["activities"] < 0:
+            raise CommandError("--activities cannot be negative.")
+        plan = Plan(
+            contacts=options["contacts"],
+            seed=options["seed"],
+            companies=options.get("companies"),
+            deals=options.get("deals"),
+            orders=options.get("orders"),
+            quotes=options.get("quotes"),
+            activities=options["activities"],
+            chunk=options["chunk"],
+            history=not options["no_history"],
+            threaded=connection.vendor == "postgresql",
+        )
+        if options.get("as_of"):
+            plan.as_of = options["as_of"]
+        self.stdout.write(f"Generating {plan.contacts:,} contacts (seed {plan.seed}, as of {plan.as_of})…")
+        counts = Generator(workspace, plan, log=self.stdout.write).run()
+        for name, value in counts.items():
+            self.stdout.write(f"  {value:>12,} {name}")

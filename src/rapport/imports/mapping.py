@@ -1,0 +1,336 @@
+"""Import targets, their fields, and mapping suggestions from header names.
+
+Header names are compared after normalising (lower case, letters and digits only), against the
+names that Google Contacts, Outlook (English and German), HubSpot, Salesforce (UI labels and Data
+Loader API names), Zoho, Thunderbird, Yahoo!, vCard and Rapport's own exports use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+IGNORE = ""
+
+
+@dataclass(frozen=True)
+class TargetField:
+    key: str
+    label: str
+    multiple: bool = False  # several columns may map here (e-mails, phones, tags)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower().replace("ß", "ss"))
+
+
+CONTACT_FIELDS = [
+    TargetField("first_name", "First name"),
+    TargetField("last_name", "Last name"),
+    TargetField("full_name", "Full name (split into first and last)"),
+    TargetField("email", "E-mail", multiple=True),
+    TargetField("phone", "Phone", multiple=True),
+    TargetField("job_title", "Job title"),
+    TargetField("company", "Company (by name)"),
+    TargetField("company_domain", "Company (by domain)"),
+    TargetField("birthday", "Birthday"),
+    TargetField("lead_source", "Lead source"),
+    TargetField("lifecycle_stage", "Lifecycle stage"),
+    TargetField("lead_status", "Lead status"),
+    TargetField("owner_email", "Owner (by e-mail)"),
+    TargetField("tags", "Tags", multiple=True),
+    TargetField("street", "Street", multiple=True),
+    TargetField("city", "City"),
+    TargetField("region", "State / region"),
+    TargetField("postal_code", "Postal code"),
+    TargetField("country", "Country"),
+    TargetField("external_id", "External id"),
+]
+COMPANY_FIELDS = [
+    TargetField("name", "Name"),
+    TargetField("domain", "Domain"),
+    TargetField("website", "Website"),
+    TargetField("phone", "Phone"),
+    TargetField("industry", "Industry"),
+    TargetField("annual_revenue", "Annual revenue"),
+    TargetField("revenue_currency", "Revenue currency"),
+    TargetField("description", "Description"),
+    TargetField("lifecycle_stage", "Lifecycle stage"),
+    TargetField("owner_email", "Owner (by e-mail)"),
+    TargetField("tags", "Tags", multiple=True),
+    TargetField("street", "Street", multiple=True),
+    TargetField("city", "City"),
+    TargetField("region", "State / region"),
+    TargetField("postal_code", "Postal code"),
+    TargetField("country", "Country"),
+    TargetField("external_id", "External id"),
+]
+TARGETS: dict[str, tuple[str, list[TargetField]]] = {
+    "contacts": ("Contacts", CONTACT_FIELDS),
+    "companies": ("Companies", COMPANY_FIELDS),
+}
+
+_SYNONYMS: dict[str, dict[str, list[str]]] = {
+    "contacts": {
+        "first_name": [
+            "first name",
+            "firstname",
+            "first",
+            "given name",
+            "givenname",
+            "vorname",
+            "prénom",
+            "prenom",
+            "first_name",
+            "contact first name",
+            "person - first name",
+        ],
+        "last_name": [
+            "last name",
+            "lastname",
+            "last",
+            "family name",
+            "surname",
+            "nachname",
+            "nom",
+            "last_name",
+            "contact last name",
+            "person - last name",
+        ],
+        "full_name": ["name", "full name", "display name", "displayname", "contact name", "fn", "person - name"],
+        "email": [
+            "email",
+            "e-mail",
+            "email address",
+            "e-mail address",
+            "e-mail 1 - value",
+            "email 1 - value",
+            "e-mail 2 - value",
+            "e-mail 3 - value",
+            "primary email",
+            "secondary email",
+            "e-mail 2 address",
+            "e-mail 3 address",
+            "emailid",
+            "email_work",
+            "email_home",
+            "email_other",
+            "e-mail-adresse",
+            "e-mail 2: adresse",
+            "e-mail 1",
+            "e-mail 2",
+            "e-mail 3",
+            "work email",
+            "home email",
+            "emails",
+            "section 1 - email",
+            "alternate email 1",
+            "alternate email 2",
+            "person - email",
+            "email work",
+        ],
+        "phone": [
+            "phone",
+            "phone number",
+            "telephone",
+            "mobile",
+            "mobile phone",
+            "business phone",
+            "home phone",
+            "phone 1 - value",
+            "phone 2 - value",
+            "phone 3 - value",
+            "mobilephone",
+            "work phone",
+            "phone_work",
+            "phone_home",
+            "phone_other",
+            "cellular number",
+            "pager number",
+            "fax number",
+            "home fax",
+            "telefon geschäftlich",
+            "mobiltelefon",
+            "telefon privat",
+            "phone 1",
+            "phone 2",
+            "phone 3",
+            "phone 4",
+            "contact_numbers",
+            "mobile number",
+            "work",
+            "home",
+            "section 1 - phone",
+            "section 1 - mobile",
+        ],
+        "job_title": [
+            "job title",
+            "title",
+            "jobtitle",
+            "position",
+            "organization 1 - title",
+            "organization title",
+            "position",
+            "designation",
+            "job_title",
+            "organization 1 - job title",
+        ],
+        "company": [
+            "company",
+            "company name",
+            "organization",
+            "organisation",
+            "organization 1 - name",
+            "organization name",
+            "firma",
+            "account name",
+            "account",
+            "employer",
+            "company_name",
+            "associated company",
+        ],
+        "company_domain": ["company domain", "company domain name", "domain"],
+        "birthday": ["birthday", "birth date", "birthdate", "date of birth", "geburtstag", "bday"],
+        "lead_source": ["lead source", "leadsource", "source", "original source"],
+        "lifecycle_stage": ["lifecycle stage", "lifecyclestage"],
+        "lead_status": ["lead status", "hs_lead_status", "status"],
+        "owner_email": ["owner email", "contact owner", "owner", "record owner", "assigned to", "assignedto"],
+        "tags": ["tags", "categories", "category", "group membership", "labels", "kategorien"],
+        "street": [
+            "street",
+            "address",
+            "business street",
+            "home street",
+            "address 1 - street",
+            "mailing street",
+            "straße geschäftlich",
+            "strasse geschäftlich",
+            "street address",
+            "billing street",
+            "address line 1",
+        ],
+        "city": [
+            "city",
+            "business city",
+            "home city",
+            "address 1 - city",
+            "mailing city",
+            "ort geschäftlich",
+            "billing city",
+            "town",
+        ],
+        "region": [
+            "state",
+            "region",
+            "province",
+            "business state",
+            "home state",
+            "address 1 - region",
+            "mailing state",
+            "billing state",
+            "state/province",
+            "county",
+        ],
+        "postal_code": [
+            "zip",
+            "zip code",
+            "postal code",
+            "postcode",
+            "business postal code",
+            "home postal code",
+            "address 1 - postal code",
+            "mailing zip",
+            "mailingpostalcode",
+            "postleitzahl geschäftlich",
+            "billing postal code",
+            "zipcode",
+        ],
+        "country": [
+            "country",
+            "business country",
+            "home country",
+            "address 1 - country",
+            "mailing country",
+            "country/region",
+            "business country/region",
+            "home country/region",
+            "land geschäftlich",
+            "billing country",
+        ],
+        "external_id": ["id", "record id", "contact id", "external id", "uid", "customer id", "nameid"],
+    },
+    "companies": {
+        "name": [
+            "name",
+            "company",
+            "company name",
+            "account name",
+            "organization",
+            "organisation",
+            "firma",
+            "display name",
+        ],
+        "domain": ["domain", "company domain name", "website domain", "primary domain"],
+        "website": ["website", "web site", "url", "homepage", "web page", "webpage"],
+        "phone": ["phone", "phone number", "telephone", "business phone", "main phone"],
+        "industry": ["industry", "branche"],
+        "annual_revenue": ["annual revenue", "annualrevenue", "revenue"],
+        "revenue_currency": ["currency", "currency code", "currencyisocode", "revenue currency"],
+        "description": ["description", "about", "notes", "about us"],
+        "lifecycle_stage": ["lifecycle stage", "lifecyclestage", "type"],
+        "owner_email": ["owner email", "company owner", "owner", "record owner", "account owner"],
+        "tags": ["tags", "categories", "labels"],
+        "street": ["street", "address", "billing street", "billingstreet", "shipping street", "address line 1"],
+        "city": ["city", "billing city", "billingcity", "shipping city"],
+        "region": ["state", "region", "province", "billing state", "billingstate", "state/province"],
+        "postal_code": ["zip", "zip code", "postal code", "postcode", "billing postal code", "billingpostalcode"],
+        "country": ["country", "billing country", "billingcountry", "country/region"],
+        "external_id": ["id", "record id", "account id", "external id", "customer id"],
+    },
+}
+
+
+def field_choices(target: str) -> list[tuple[str, str]]:
+    """(value, label) pairs for one column's mapping select, custom fields included."""
+    from rapport.imports.targets import custom_field_choices
+
+    fields = TARGETS[target][1]
+    return [(IGNORE, "Do not import"), *[(f.key, f.label) for f in fields], *custom_field_choices(target)]
+
+
+def suggest(target: str, headers: list[str]) -> dict[str, str]:
+    """A mapping {header: field key} from the header names; unknown headers map to nothing."""
+    from rapport.imports.targets import custom_field_choices
+
+    synonyms = {k: {_norm(s) for s in v} for k, v in _SYNONYMS[target].items()}
+    multiple = {f.key for f in TARGETS[target][1] if f.multiple}
+    customs = {_norm(label.split(" (")[0]): key for key, label in custom_field_choices(target)}
+    customs.update({_norm(key.removeprefix("custom:")): key for key, _ in custom_field_choices(target)})
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for header in headers:
+        key = _norm(header)
+        choice = IGNORE
+        if key:
+            for field_key, names in synonyms.items():
+                if key in names and (field_key in multiple or field_key not in used):
+                    choice = field_key
+                    break
+            if choice == IGNORE and key in customs and customs[key] not in used:
+                choice = customs[key]
+        if choice:
+            used.add(choice)
+        mapping[header] = choice
+    return mapping
+
+
+def guess_target(headers: list[str]) -> str:
+    """Contacts unless the headers look like a company / account list."""
+    normed = {_norm(h) for h in headers}
+    person = {"firstname", "lastname", "givenname", "familyname", "vorname", "nachname", "first", "last"}
+    company = {"accountname", "billingstreet", "annualrevenue", "industry", "numberofemployees", "website"}
+    if normed & person:
+        return "contacts"
+    if len(normed & company) >= 2:
+        return "companies"
+    return "contacts"

@@ -1,0 +1,107 @@
+"""Undo an import from its ledger: remove what it created, put back what it updated.
+
+A record changed by someone after the import (its version moved on) is kept as it is and listed,
+so undo never throws away a person's later work. Created records are removed for good (with their
+tags, search entry and external id): they never existed before the import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+
+from rapport.contacts import services as contact_services
+from rapport.contacts.models import Company, Contact
+from rapport.core.permissions import Actor
+from rapport.imports.models import ExternalId, ImportItem, ImportRun, ItemAction
+from rapport.tags.models import TaggedItem
+
+_CONTACT_FIELDS = set(contact_services.CONTACT_FIELDS)
+_COMPANY_FIELDS = set(contact_services.COMPANY_FIELDS)
+
+
+def _remove(model: type, ids: list[int]) -> int:
+    from rapport.search.index import remove_record
+
+    if not ids:
+        return 0
+    records = list(model.all_objects.filter(pk__in=ids))
+    for record in records:
+        remove_record(record)
+    ct = ContentType.objects.get_for_model(model)
+    TaggedItem.objects.filter(content_type=ct, object_id__in=ids).hard_delete()
+    ExternalId.objects.filter(content_type=ct, object_id__in=ids).delete()
+    model.all_objects.filter(pk__in=ids).hard_delete()
+    return len(records)
+
+
+def _referenced_from_outside(model: type, ids: list[int], removing: dict[type, list[int]]) -> set[int]:
+    """Ids among ``ids`` that a row not being removed points at through a non-cascading foreign key."""
+    from django.db import models as dj
+
+    used: set[int] = set()
+    for rel in model._meta.related_objects:
+        if not (rel.one_to_many or rel.one_to_one) or rel.on_delete is dj.CASCADE:
+            continue
+        rows = rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": ids})
+        if rel.related_model in removing:
+            rows = rows.exclude(pk__in=removing[rel.related_model])
+        used.update(rows.values_list(rel.field.attname, flat=True))
+    return used
+
+
+def _revert(actor: Actor, record: Any, before: dict[str, Any]) -> None:
+    fields = before.get("fields", {})
+    if isinstance(record, Contact):
+        data = {k: v for k, v in fields.items() if k in _CONTACT_FIELDS}
+        record.custom = before.get("custom", {})
+        contact_services.contact_update(
+            actor=actor,
+            contact=record,
+            data=data,
+            emails=before.get("emails"),
+            phones=before.get("phones"),
+            tags=before.get("tags"),
+        )
+    elif isinstance(record, Company):
+        data = {k: v for k, v in fields.items() if k in _COMPANY_FIELDS}
+        record.custom = before.get("custom", {})
+        contact_services.company_update(
+            actor=actor, company=record, data=data, domains=before.get("domains"), tags=before.get("tags")
+        )
+
+
+def undo_items(actor: Actor, run: ImportRun) -> dict[str, Any]:
+    """Runs inside the caller's transaction."""
+    items = list(ImportItem.objects.filter(run=run).select_related("content_type").order_by("-row_number", "-id"))
+    removed = reverted = 0
+    kept: list[str] = []
+    by_model: dict[type, list[tuple[ImportItem, Any]]] = {}
+    for item in items:
+        model = item.content_type.model_class()
+        by_model.setdefault(model, []).append(item)
+    to_remove: dict[type, list[int]] = {}
+    for model, model_items in by_model.items():
+        current = {r.pk: r for r in model.all_objects.filter(pk__in=[i.object_id for i in model_items])}
+        for item in model_items:
+            record = current.get(item.object_id)
+            if record is None:
+                continue
+            if record.version != item.version_after:
+                kept.append(f"{model._meta.verbose_name} “{record}” (row {item.row_number})")
+                continue
+            if item.action == ItemAction.CREATED:
+                to_remove.setdefault(model, []).append(record.pk)
+            else:
+                _revert(actor, record, item.before)
+                reverted += 1
+    # Contacts first: companies the import created may be their company. A created record that a
+    # record outside this undo now points at (a kept contact, a deal added since) stays.
+    for model in sorted(to_remove, key=lambda m: 0 if m is Contact else 1):
+        ids = to_remove[model]
+        still_used = _referenced_from_outside(model, ids, to_remove)
+        for pk in still_used:
+            kept.append(f"{model._meta.verbose_name} #{pk} (other records now refer to it)")
+        removed += _remove(model, [pk for pk in ids if pk not in still_used])
+    return {"removed": removed, "reverted": reverted, "kept": kept}

@@ -1,0 +1,223 @@
+"""Set-based writes for generated data: COPY on PostgreSQL, ``executemany`` on SQLite.
+
+The generator (:mod:`rapport.ops.generator`) builds rows as plain tuples in a fixed column order
+and hands them to a :class:`Table`, which
+
+* fills every other concrete column from the model field's default (``version`` 1, ``custom``
+  ``{}``, booleans, blanks …) once per table, so generated rows obey the same defaults as rows
+  written through the ORM;
+* gives out primary keys up front (:meth:`Table.allocate`) so that child rows can point at their
+  parents without reading anything back;
+* converts the few values the engines store differently (JSON, and on SQLite datetimes and
+  decimals) with Django's own adapters;
+* writes with ``COPY … FROM STDIN`` (psycopg) or one ``executemany`` per chunk.
+
+Nothing here runs model ``save()``, signals or validation: the caller is responsible for
+consistent values (it is a seeding and benchmarking tool, not a write path for users).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.fields import NOT_PROVIDED
+
+# rows and seconds written per table in this process (the generator reports them)
+totals: dict[str, list] = {}
+
+
+class Table:
+    """One model's table, written with the columns named in ``columns`` (attnames)."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]):
+        self.model = model
+        self.db_table = model._meta.db_table
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        unknown = [c for c in columns if c not in fields]
+        if unknown:
+            raise ValueError(f"{model.__name__} has no column(s) {', '.join(unknown)}")
+        self.pk = model._meta.pk.attname
+        self.columns = list(columns)
+        self.defaults: list[tuple[str, Any]] = []
+        for attname, field in fields.items():
+            if attname in self.columns or (attname == self.pk and self.pk not in self.columns):
+                continue
+            if field.has_default():
+                value = field.get_default()
+            elif field.null:
+                value = None
+            elif field.default is NOT_PROVIDED and field.empty_strings_allowed and field.blank:
+                value = ""
+            else:
+                raise ValueError(f"{model.__name__}.{attname} has no default: give it a value")
+            self.defaults.append((attname, value))
+        self.all_columns = self.columns + [name for name, _ in self.defaults]
+        self.fields = [fields[name] for name in self.all_columns]
+        self.tail = tuple(value for _, value in self.defaults)
+        self.vendor = connection.vendor
+        self.converters = [self._converter(field) for field in self.fields]
+        self.written = 0
+        self.seconds = 0.0  # time spent writing (the database's share of the work)
+        totals.setdefault(self.db_table, [0, 0.0])
+
+    # -- keys
+    def allocate(self, count: int) -> int:
+        """Reserve ``count`` primary keys; returns the first (the keys are first … first+count-1)."""
+        if count <= 0:
+            return 0
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.db_table, self.pk])
+                sequence = cursor.fetchone()[0]
+                top = f"SELECT COALESCE(MAX({connection.ops.quote_name(self.pk)}), 0) FROM {self.db_table}"  # noqa: S608
+                cursor.execute(
+                    f"SELECT setval(%s, GREATEST(({top}), nextval(%s) - 1) + %s)",
+                    [sequence, sequence, count],
+                )
+                return cursor.fetchone()[0] - count + 1
+            first = getattr(self, "_next_sqlite", None)
+            if first is None:
+                cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(self.pk)}), 0) FROM {self.db_table}")  # noqa: S608
+                first = cursor.fetchone()[0] + 1
+            self._next_sqlite = first + count
+            return first
+
+    # -- values
+    def _converter(self, field: models.Field):
+        if isinstance(field, models.JSONField):
+            return lambda value: None if value is None else json.dumps(value)
+        if self.vendor == "postgresql":
+            return None
+        if isinstance(field, models.DateTimeField):
+            adapt = connection.ops.adapt_datetimefield_value
+            return lambda value: None if value is None else adapt(value)
+        if isinstance(field, models.DecimalField):
+            return lambda value: None if value is None else str(value)
+        if isinstance(field, models.DateField):
+            return lambda value: None if value is None else value.isoformat()
+        return None
+
+    def _prepare(self, rows: Iterable[tuple]) -> Iterable[tuple]:
+        tail = self.tail
+        active = [(i, conv) for i, conv in enumerate(self.converters) if conv is not None]
+        for row in rows:
+            full = row + tail
+            if active:
+                full = list(full)
+                for i, conv in active:
+                    full[i] = conv(full[i])
+            yield full
+
+    # -- writing
+    def write(self, rows: Sequence[tuple]) -> int:
+        """Insert ``rows`` (tuples in ``columns`` order) in the current transaction."""
+        if not rows:
+            return 0
+        started = time.perf_counter()
+        quoted = ", ".join(connection.ops.quote_name(c) for c in self.all_columns)
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+                with raw.copy(f"COPY {self.db_table} ({quoted}) FROM STDIN") as copy:
+                    for row in self._prepare(rows):
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(self.all_columns))
+                cursor.executemany(
+                    f"INSERT INTO {self.db_table} ({quoted}) VALUES ({marks})",  # noqa: S608 - names from the model
+                    list(self._prepare(rows)),
+                )
+        self.written += len(rows)
+        self.seconds += time.perf_counter() - started
+        totals[self.db_table][0] += len(rows)
+        totals[self.db_table][1] += time.perf_counter() - started
+        return len(rows)
+
+
+def money(value: float | int | Decimal) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def instances(table: Table, rows: Sequence[tuple]) -> list[models.Model]:
+    """Model instances of ``rows`` (for History and search documents), built with positional arguments."""
+    model = table.model
+    position = {name: i for i, name in enumerate(table.columns)}
+    tail = dict(table.defaults)
+    concrete = [f.attname for f in model._meta.concrete_fields]
+    picks = [(position[name], None) if name in position else (None, tail.get(name)) for name in concrete]
+    made = []
+    for row in rows:
+        made.append(model(*[row[i] if i is not None else default for i, default in picks]))
+    return made
+
+
+Step = tuple[Table, Sequence[tuple]]
+
+
+class Writer:
+    """Runs batches of writes, each in one transaction, in order.
+
+    With ``threaded`` the batches run in a background thread with its own database connection,
+    so the database works while Python builds the next batch (PostgreSQL: two cores busy instead
+    of one). Without it (SQLite, tests inside a transaction) each batch runs at once.
+    """
+
+    def __init__(self, *, threaded: bool = False, depth: int = 2):
+        self.threaded = threaded
+        self.error: BaseException | None = None
+        if threaded:
+            import queue
+            import threading
+
+            self.queue: queue.Queue = queue.Queue(maxsize=depth)
+            self.thread = threading.Thread(target=self._loop, name="rapport-seed-writer", daemon=True)
+            self.thread.start()
+
+    def submit(self, steps: Sequence[Step], after: Callable[[], object] | None = None) -> None:
+        if self.error is not None:
+            raise RuntimeError(f"Writing generated rows failed: {self.error}") from self.error
+        if self.threaded:
+            self.queue.put((steps, after))
+        else:
+            self._run(steps, after)
+
+    @staticmethod
+    def _run(steps: Sequence[Step], after: Callable[[], object] | None) -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            for table, rows in steps:
+                table.write(rows)
+            if after is not None:
+                after()
+
+    def _loop(self) -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            if thread_connection.vendor == "postgresql":
+                with thread_connection.cursor() as cursor:  # a seed can be re-run: no need to wait for fsync
+                    cursor.execute("SET synchronous_commit TO off")
+            while True:
+                item = self.queue.get()
+                if item is None:
+                    return
+                if self.error is None:
+                    try:
+                        self._run(*item)
+                    except BaseException as error:  # reported to the producer on its next call
+                        self.error = error
+        finally:
+            thread_connection.close()
+
+    def close(self) -> None:
+        if self.threaded:
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"Writing generated rows failed: {self.error}") from self.error

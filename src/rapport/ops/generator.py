@@ -1,0 +1,452 @@
+"""A deterministic, realistic data generator for load tests and benchmarks (``seed_demo --contacts N``).
+
+Given the same ``seed``, ``as_of`` date and starting database, it writes the same rows. It adds to
+the demo workspace (made by the plain ``seed_demo`` first) and uses its users, pipelines, lost
+reasons and products:
+
+* companies (N / 8) with a domain, an office address, a phone, an account tier (custom field);
+* contacts (N) from nine countries with names, e-mail addresses at their company's domain,
+  phones in E.164, some home addresses, tags; companies get contacts with a long tail (a few
+  have thousands, most have a handful, one in six contacts has none);
+* deals (N / 5) across the pipelines with stage history, realistic win rates (about a quarter of
+  new-business deals and two thirds of renewals are won), lost reasons, contacts, product lines;
+* quotes (N / 100) and orders (N / 50) with lines and totals computed like the sales services do;
+* activities per record with a power-law distribution (:mod:`rapport.ops.generator_activities`,
+  when the activities app has models);
+* for every business record its "created" History row and its search index entry (written by the
+  search providers' own ``describe`` functions, see :func:`rapport.ops.indexing.entries_for`).
+
+Rows are written with :class:`rapport.ops.bulk.Table` (COPY on PostgreSQL, executemany on
+SQLite), in one transaction per chunk.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import itertools
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+
+from rapport.core.models import Workspace
+from rapport.ops import wordlists as W
+from rapport.ops.bulk import Table, Writer, instances, money
+from rapport.ops.indexing import HistoryWriter, SearchWriter
+
+Log = Callable[[str], None]
+LIFECYCLE = (("subscriber", 10), ("lead", 30), ("marketing_qualified", 12), ("sales_qualified", 10))
+LIFECYCLE += (("opportunity", 12), ("customer", 22), ("evangelist", 4))
+LEAD_STATUS = ("new", "open", "in_progress", "connected", "bad_timing", "unqualified")
+LEAD_SOURCE = ("website", "referral", "event", "cold_outreach", "partner", "advertising", "social", "import")
+INDUSTRY = ("software", "finance", "healthcare", "manufacturing", "retail", "education", "media", "logistics")
+SIZES = ("1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001+")
+TIERS = ("strategic", "key", "standard")
+LANGUAGES = ("english", "german", "french", "spanish", "japanese", "portuguese")
+TAGS = ("VIP", "Newsletter", "Partner", "Event 2026", "Churn risk")
+
+
+@dataclass
+class Plan:
+    contacts: int
+    seed: int = 42
+    as_of: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    companies: int | None = None
+    deals: int | None = None
+    orders: int | None = None
+    quotes: int | None = None
+    activities: float = 1.5  # activities per contact, on average (power law per record)
+    chunk: int = 20_000
+    history: bool = True
+    search: bool = True
+    threaded: bool = False  # write in a background thread (PostgreSQL, outside a test transaction)
+
+    def __post_init__(self) -> None:
+        n = self.contacts
+        self.companies = max(1, n // 8) if self.companies is None else self.companies
+        self.deals = n // 5 if self.deals is None else self.deals
+        self.orders = n // 50 if self.orders is None else self.orders
+        self.quotes = n // 100 if self.quotes is None else self.quotes
+
+
+class IdRanges:
+    """The primary keys given out in contiguous blocks, addressable by rank (0 … len-1)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []  # rank of each block's first id
+        self.firsts: list[int] = []
+        self.total = 0
+
+    def add(self, first: int, size: int) -> None:
+        self.starts.append(self.total)
+        self.firsts.append(first)
+        self.total += size
+
+    def __len__(self) -> int:
+        return self.total
+
+    def at(self, rank: int) -> int:
+        block = bisect.bisect_right(self.starts, rank) - 1
+        return self.firsts[block] + rank - self.starts[block]
+
+
+class Generator:
+    def __init__(self, workspace: Workspace, plan: Plan, log: Log = print):
+        self.workspace, self.plan, self.log = workspace, plan, log
+        self.rng = random.Random(plan.seed)  # noqa: S311 - reproducible test data, not secrets
+        self.ws = workspace.pk
+        self.end = dt.datetime.combine(plan.as_of, dt.time(9), tzinfo=dt.UTC)
+        self.counts: dict[str, int] = {}
+        self.started = time.monotonic()
+        self.history = HistoryWriter(workspace, enabled=plan.history)
+        self.search = SearchWriter(enabled=plan.search)
+        self.writer = Writer(threaded=plan.threaded)
+
+    # -- helpers
+    def save(self, steps: list, records: list) -> None:
+        """Write ``steps`` plus the records' History rows and search entries in one transaction."""
+        search_steps, after = self.search.add(records)
+        self.writer.submit([*steps, *self.history.created(records), *search_steps], after)
+
+    def _count(self, name: str, value: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+    def _progress(self, what: str, done: int, total: int) -> None:
+        self.log(f"  {what}: {done:,}/{total:,} ({time.monotonic() - self.started:.0f}s)")
+
+    def _past(self, max_days: int, recent_bias: float = 1.6) -> dt.datetime:
+        """A moment in the last ``max_days`` days, more often recent (growth)."""
+        days = max_days * (self.rng.random() ** recent_bias)
+        return self.end - dt.timedelta(days=days, seconds=self.rng.randrange(86_400))
+
+    def _weighted(self, pairs: tuple[tuple[str, int], ...]) -> Callable[[], str]:
+        values = [v for v, _ in pairs]
+        cum = list(itertools.accumulate(w for _, w in pairs))
+        rng = self.rng
+        return lambda: values[bisect.bisect(cum, rng.random() * cum[-1])]
+
+    def _phone(self, country: W.Country) -> str:
+        rng = self.rng
+        area = rng.choice(W.US_AREAS if country.code == "US" else W.CA_AREAS)
+        pattern = country.national.replace("{area}", area)
+        for token in ("{xxxxxxxx}", "{xxxxx}", "{xxx}", "{xx}"):
+            if token in pattern:
+                pattern = pattern.replace(token, f"{rng.randrange(10 ** (len(token) - 2)):0{len(token) - 2}d}")
+        return f"+{country.calling}{pattern}"
+
+    # -- the run
+    def run(self) -> dict[str, int]:
+        from rapport.core.scoping import workspace_scope
+
+        with workspace_scope(self.ws):
+            self._setup()
+            self._companies()
+            self._contacts()
+            self._deals()
+            self._documents()
+            self._activities()
+            self.writer.close()
+            self._finish()
+        return self.counts
+
+    def _setup(self) -> None:
+        from rapport.core.demo import DEMO_OWNER_EMAIL
+        from rapport.core.models import Membership
+        from rapport.core.permissions import actor_for
+        from rapport.customfields.models import CustomFieldDefinition
+        from rapport.customfields.services import definition_create
+        from rapport.sales.models import LostReason, Pipeline, Product, ProductPrice
+        from rapport.tags.models import Tag
+
+        User = get_user_model()
+        owner = User.objects.get(email=DEMO_OWNER_EMAIL)
+        self.owner_id = owner.pk
+        self.users = list(
+            Membership.objects.filter(workspace=self.workspace, is_active=True).values_list("user_id", flat=True)
+        )
+        self.sellers = list(
+            Membership.objects.filter(
+                workspace=self.workspace, is_active=True, role__in=["owner", "manager", "sales"]
+            ).values_list("user_id", flat=True)
+        ) or [self.owner_id]
+        actor = actor_for(owner, self.workspace)
+        specs = [
+            ("contacts.company", "account_tier", "Account tier", TIERS),
+            ("contacts.contact", "preferred_language", "Preferred language", LANGUAGES),
+        ]
+        for record_type, key, label, values in specs:
+            if not CustomFieldDefinition.objects.filter(record_type=record_type, key=key).exists():
+                definition_create(
+                    actor=actor,
+                    record_type=record_type,
+                    data={
+                        "key": key,
+                        "label": label,
+                        "field_type": "select",
+                        "options": {"choices": [{"value": v, "label": v.capitalize()} for v in values]},
+                        "show_in_lists": True,
+                    },
+                )
+        self.tags = []
+        for name in TAGS:
+            tag = Tag.objects.filter(name=name).first() or Tag.objects.create(workspace=self.workspace, name=name)
+            self.tags.append(tag.pk)
+        self.pipelines = []
+        for pipeline in Pipeline.objects.order_by("position", "id"):
+            stages = list(pipeline.stages.filter(deleted_at__isnull=True).order_by("position", "id"))
+            if stages and not pipeline.name.startswith("Bench"):
+                self.pipelines.append((pipeline, stages))
+        if not self.pipelines:
+            raise RuntimeError("The demo workspace has no pipeline: run `manage.py seed_demo` without options first.")
+        self.lost_reasons = list(LostReason.objects.values_list("pk", flat=True))
+        prices: dict[int, dict[str, Decimal]] = {}
+        for product_id, currency, price in ProductPrice.objects.values_list("product_id", "currency", "unit_price"):
+            prices.setdefault(product_id, {})[currency] = price
+        self.products = [(p.pk, p.name, p.tax_rate, prices.get(p.pk, {})) for p in Product.objects.filter(active=True)]
+        self.countries = list(W.COUNTRIES)
+        self.country_cum = list(itertools.accumulate(c.weight for c in self.countries))
+        self.lifecycle = self._weighted(LIFECYCLE)
+
+    def _country(self) -> W.Country:
+        return self.countries[bisect.bisect(self.country_cum, self.rng.random() * self.country_cum[-1])]
+
+    # -- companies
+    def _companies(self) -> None:
+        from rapport.contacts.models import Address, Company, CompanyDomain
+
+        total, rng = self.plan.companies, self.rng
+        company_t = Table(
+            Company,
+            [
+                "id",
+                "workspace_id",
+                "name",
+                "primary_domain",
+                "industry",
+                "size",
+                "annual_revenue",
+                "revenue_currency",
+                "phone",
+                "website",
+                "lifecycle_stage",
+                "owner_id",
+                "created_at",
+                "updated_at",
+                "created_by_id",
+                "updated_by_id",
+                "custom",
+            ],
+        )
+        domain_t = Table(CompanyDomain, ["workspace_id", "company_id", "domain", "is_primary", "is_live"])
+        address_t = Table(
+            Address,
+            ["workspace_id", "company_id", "label", "street", "city", "region", "postal_code", "country", "position"],
+        )
+        self.company_ids: list[int] = []
+        self.company_country: dict[int, W.Country] = {}
+        self.company_domain: dict[int, str] = {}
+        self.company_name: dict[int, str] = {}
+        self.company_created: dict[int, dt.datetime] = {}
+        for start in range(0, total, self.plan.chunk):
+            size = min(self.plan.chunk, total - start)
+            first = company_t.allocate(size)
+            rows, domains, addresses, records = [], [], [], []
+            for pk in range(first, first + size):
+                country = self._country()
+                word, kind = rng.choice(W.COMPANY_WORDS), rng.choice(W.COMPANY_KIND)
+                name = f"{word} {kind} {rng.choice(W.COMPANY_SUFFIX.get(country.code, ('Ltd',)))}"
+                domain = f"{word}-{kind}-{pk}.example".lower()
+                created = self._past(6 * 365, 1.3)
+                owner = rng.choice(self.sellers)
+                custom = {"account_tier": rng.choices(TIERS, (1, 4, 15))[0]} if rng.random() < 0.7 else {}
+                row = (
+                    pk, self.ws, name, domain, rng.choice(INDUSTRY), rng.choice(SIZES),
+                    money(rng.randrange(1, 5000) * 10_000), country.currency, self._phone(country),
+                    f"https://www.{domain}", rng.choice(("lead", "opportunity", "customer", "customer", "")),
+                    owner, created, created, owner, owner, custom,
+                )  # fmt: skip
+                rows.append(row)
+                domains.append((self.ws, pk, domain, True, True))
+                city, region, postal = rng.choice(country.cities)
+                street = country.street.format(
+                    n=rng.randrange(1, 400), n2=rng.randrange(1, 30), name=rng.choice(country.last)
+                )
+                addresses.append((self.ws, pk, "office", street, city, region, postal, country.code, 0))
+                self.company_ids.append(pk)
+                self.company_country[pk] = country
+                self.company_domain[pk] = domain
+                self.company_name[pk] = name
+                self.company_created[pk] = created
+                records.append(row)
+            objs = instances(company_t, records)
+            for obj, domain in zip(objs, domains, strict=True):
+                obj._prefetched_objects_cache = {"domains": [CompanyDomain(domain=domain[2], is_primary=True)]}
+            self.save([(company_t, rows), (domain_t, domains), (address_t, addresses)], objs)
+            self._count("companies", size)
+            self._progress("companies", start + size, total)
+        # Contacts per company follow a power law (weight 1 / rank^0.6, ranks shuffled).
+        ranks = list(range(1, len(self.company_ids) + 1))
+        rng.shuffle(ranks)
+        self.company_cum = list(itertools.accumulate(1 / r**0.6 for r in ranks))
+
+    def _pick_company(self) -> int:
+        return self.company_ids[bisect.bisect(self.company_cum, self.rng.random() * self.company_cum[-1])]
+
+    # -- contacts
+    def _contacts(self) -> None:
+        from rapport.contacts.models import Address, Contact, EmailAddress, PhoneNumber
+        from rapport.tags.models import TaggedItem
+
+        total, rng = self.plan.contacts, self.rng
+        contact_t = Table(
+            Contact,
+            [
+                "id",
+                "workspace_id",
+                "first_name",
+                "last_name",
+                "job_title",
+                "company_id",
+                "birthday",
+                "lead_source",
+                "lifecycle_stage",
+                "lead_status",
+                "primary_email",
+                "primary_phone",
+                "owner_id",
+                "created_at",
+                "updated_at",
+                "created_by_id",
+                "updated_by_id",
+                "custom",
+            ],
+        )
+        email_t = Table(EmailAddress, ["workspace_id", "contact_id", "label", "email", "is_primary", "position"])
+        phone_t = Table(
+            PhoneNumber, ["workspace_id", "contact_id", "label", "number", "digits", "is_primary", "position"]
+        )
+        address_t = Table(
+            Address,
+            ["workspace_id", "contact_id", "label", "street", "city", "region", "postal_code", "country", "position"],
+        )
+        tag_t = Table(TaggedItem, ["workspace_id", "tag_id", "content_type_id", "object_id", "created_at"])
+        contact_ct = ContentType.objects.get_for_model(Contact).pk
+        self.contacts_by_company: dict[int, list[int]] = {}
+        self.contact_ids = IdRanges()
+        self.contact_company: dict[int, int] = {}
+        self.contact_ids_sample: list[int] = []
+        for start in range(0, total, self.plan.chunk):
+            size = min(self.plan.chunk, total - start)
+            first = contact_t.allocate(size)
+            self.contact_ids.add(first, size)
+            rows, emails, phones, addresses, tags, prefetched = [], [], [], [], [], []
+            for pk in range(first, first + size):
+                company_id = self._pick_company() if rng.random() < 0.84 else None
+                country = self.company_country[company_id] if company_id and rng.random() < 0.85 else self._country()
+                first_name, last_name = rng.choice(country.first), rng.choice(country.last)
+                local = f"{first_name}.{last_name}".lower().replace(" ", "")
+                domain = self.company_domain[company_id] if company_id else f"{country.code.lower()}mail.example"
+                email = f"{local}{pk}@{domain}" if not company_id else f"{local}.{pk}@{domain}"
+                phone = self._phone(country) if rng.random() < 0.75 else ""
+                created = self._past(3 * 365)
+                if company_id:
+                    created = max(created, self.company_created[company_id])
+                owner = rng.choice(self.sellers)
+                stage = self.lifecycle()
+                birthday = (
+                    dt.date(rng.randrange(1955, 2002), rng.randrange(1, 13), rng.randrange(1, 29))
+                    if rng.random() < 0.1
+                    else None
+                )
+                custom = {"preferred_language": rng.choice(LANGUAGES)} if rng.random() < 0.3 else {}
+                row = (
+                    pk, self.ws, first_name, last_name, rng.choice(W.JOB_TITLES), company_id, birthday,
+                    rng.choice(LEAD_SOURCE), stage, rng.choice(LEAD_STATUS) if stage in ("lead", "subscriber") else "",
+                    email, phone, owner, created, created, owner, owner, custom,
+                )  # fmt: skip
+                rows.append(row)
+                mails = [EmailAddress(None, None, None, "work", email, True)]
+                emails.append((self.ws, pk, "work", email, True, 0))
+                if rng.random() < 0.12:
+                    other = f"{local}{pk}@{country.code.lower()}mail.example"
+                    emails.append((self.ws, pk, "personal", other, False, 1))
+                    mails.append(EmailAddress(None, None, None, "personal", other, False))
+                nums = []
+                if phone:
+                    phones.append((self.ws, pk, "mobile", phone, phone[1:], True, 0))
+                    nums.append(PhoneNumber(None, None, None, "mobile", phone, phone[1:], True))
+                if rng.random() < 0.2:
+                    city, region, postal = rng.choice(country.cities)
+                    street = country.street.format(
+                        n=rng.randrange(1, 400), n2=rng.randrange(1, 30), name=rng.choice(country.last)
+                    )
+                    addresses.append((self.ws, pk, "home", street, city, region, postal, country.code, 0))
+                if rng.random() < 0.15:
+                    for tag in rng.sample(self.tags, rng.randrange(1, 3)):
+                        tags.append((self.ws, tag, contact_ct, pk, created))
+                if company_id:
+                    self.contacts_by_company.setdefault(company_id, []).append(pk)
+                    self.contact_company[pk] = company_id
+                elif rng.random() < 0.05:
+                    self.contact_ids_sample.append(pk)
+                prefetched.append({"emails": mails, "phones": nums})
+            objs = instances(contact_t, rows)
+            for obj, cache in zip(objs, prefetched, strict=True):
+                obj._prefetched_objects_cache = cache
+            self._attach_companies(objs)
+            steps = [(contact_t, rows), (email_t, emails), (phone_t, phones), (address_t, addresses), (tag_t, tags)]
+            self.save(steps, objs)
+            self._count("contacts", size)
+            self._count("email addresses", len(emails))
+            self._count("phone numbers", len(phones))
+            self._count("addresses", len(addresses))
+            self._count("tags on contacts", len(tags))
+            self._progress("contacts", start + size, total)
+
+    def _attach_companies(self, contacts: list) -> None:
+        """Give each contact its company (name and bin state) for its search subtitle without a query per row."""
+        wanted = {c.company_id for c in contacts if c.company_id}
+        found = self._company_names(wanted)
+        for contact in contacts:
+            if contact.company_id:
+                contact._state.fields_cache["company"] = found.get(contact.company_id)
+
+    def _company_names(self, wanted: set[int]) -> dict[int, Any]:
+        from rapport.contacts.models import Company
+
+        return {pk: Company(id=pk, workspace_id=self.ws, name=self.company_name[pk]) for pk in wanted}
+
+    # -- deals, quotes, orders, activities: see the sibling modules
+    def _deals(self) -> None:
+        from rapport.ops.generator_sales import write_deals
+
+        write_deals(self)
+
+    def _documents(self) -> None:
+        from rapport.ops.generator_sales import write_documents
+
+        write_documents(self)
+
+    def _activities(self) -> None:
+        from rapport.ops.generator_activities import write_activities
+
+        write_activities(self)
+
+    def _finish(self) -> None:
+        self._count("history rows", self.history.written)
+        self._count("search entries", self.search.written)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        from rapport.ops.bulk import totals
+
+        for table, (rows, seconds) in sorted(totals.items(), key=lambda item: -item[1][1]):
+            if rows:
+                self.log(f"  {table}: {rows:,} rows written in {seconds:.1f}s")
+        self.log(f"  done in {time.monotonic() - self.started:.0f}s")
