@@ -1,11 +1,12 @@
 """Imports: upload, map, dry run, run in chunks (crash-safe, resumable), undo.
 
-How a run stays safe when a worker dies: rows are written in chunks of ``chunk_rows()`` rows (setting ``IMPORT_CHUNK_ROWS``, 200); each chunk
-is one transaction holding the records, their ledger rows (:class:`ImportItem`) and the run's new
-``rows_done``. A worker killed mid-chunk rolls the chunk back entirely (no half-written record is
-ever visible), and the retry resumes at ``rows_done``: rows of committed chunks are never written
-again, so the retry creates no duplicates. Each row has its own savepoint, so a bad row is
-reported (row, column, reason) without losing its chunk.
+How a run stays safe when a worker dies: rows are written in chunks of ``chunk_rows()`` rows
+(setting ``IMPORT_CHUNK_ROWS``, 200); each chunk is one transaction holding the records, their
+ledger rows (:class:`ImportItem`) and the run's new ``rows_done``. A worker killed mid-chunk rolls
+the chunk back entirely (no half-written record is ever visible), and the retry resumes at
+``rows_done``: rows of committed chunks are never written again, so the retry creates no duplicates.
+Each row has its own savepoint, so a bad row is reported (row, column, reason) without losing its
+chunk.
 
 A dry run performs the very same writes inside one transaction that is rolled back at the end, so
 it reports exactly the errors the real run would meet (duplicates inside the file included).
