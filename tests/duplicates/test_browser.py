@@ -101,3 +101,24 @@ def test_owner_merges_two_duplicate_contacts_choosing_values_then_undoes_the_mer
 
     page.goto("/recycle-bin/")
     expect(page.get_by_text("The recycle bin is empty.")).to_be_visible()
+
+
+def test_new_contact_form_warns_about_a_look_alike_with_a_link_to_it(page: Page, cast):
+    existing = make_contact(
+        cast.owner, cast.workspace, first_name="Grace", last_name="Hopper", emails=["grace@example.com"]
+    )
+    login(page, cast.owner)
+    page.goto("/contacts/new/")
+    page.get_by_label("First name").fill("Gracie")
+    page.get_by_label("Last name").fill("Hopper")
+    email = page.locator("#id_emails-0-email")
+    email.fill("GRACE@example.com")
+    email.blur()
+    warning = page.get_by_role("status").filter(has_text="This looks like 1 existing record")
+    expect(warning).to_be_visible()
+    link = warning.get_by_role("link", name="Grace Hopper")
+    expect(link).to_have_attribute("href", f"/contacts/{existing.pk}/")
+    check_at_both_widths(page)
+    page.get_by_role("button", name="Save").click()  # a warning, not a block: the new record is saved
+    expect(page.get_by_role("heading", level=1, name="Gracie Hopper")).to_be_visible()
+    assert Contact.objects.filter(workspace=cast.workspace, first_name="Gracie").exists()

@@ -120,3 +120,31 @@ def test_lookalike_fragment_links_existing_records(cast, login):
     assert response.status_code == 200
     assert f"/contacts/{existing.pk}/".encode() in response.content
     assert b"Ada" not in client.get("/duplicates/check/?type=contact&email=nobody@example.com").content
+
+
+def test_recycle_bin_offers_undo_merge_for_a_merged_record_and_refuses_a_plain_restore(cast, acting, login):
+    keep = make_contact(cast.owner, cast.workspace, first_name="Ada", last_name="Lovelace", emails=["ada@example.com"])
+    gone = make_contact(cast.owner, cast.workspace, first_name="Augusta", last_name="King", emails=["aug@example.com"])
+    deleted = make_contact(cast.owner, cast.workspace, first_name="Plain", last_name="Deleted")
+    with acting(cast.owner, cast.workspace) as actor:
+        merge = services.merge(actor=actor, record_type="contact", ids=[keep.pk, gone.pk], survivor_id=keep.pk)
+        from rapport.core import services as core_services
+
+        core_services.record_delete(actor=actor, record=deleted)
+    client = login(cast.owner)
+    page = client.get("/recycle-bin/").content.decode()
+    assert "Merged into Ada Lovelace" in page
+    assert f"/duplicates/merges/{merge.pk}/undo/" in page
+    assert page.count(">Restore</button>") == 1  # only the plainly deleted record
+
+    ct = ContentType.objects.get_for_model(Contact)
+    response = client.post(f"/recycle-bin/{ct.pk}/{gone.pk}/restore/", follow=True)
+    assert "Undo merge" in response.content.decode()  # the refusal names the way back
+    assert Contact.all_objects.get(pk=gone.pk).deleted_at is not None
+    assert EmailAddress.objects.filter(contact=keep, email="aug@example.com").exists()
+
+    response = client.post(f"/duplicates/merges/{merge.pk}/undo/", {"next": "/recycle-bin/"})
+    assert response.status_code == 302 and response["Location"] == "/recycle-bin/"
+    assert Contact.objects.filter(pk=gone.pk).exists()
+    assert EmailAddress.objects.filter(contact_id=gone.pk, email="aug@example.com").exists()
+    assert "Merged into" not in client.get("/recycle-bin/").content.decode()

@@ -42,11 +42,43 @@ class SearchProvider:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class RestoreRoute:
+    """Why a binned record must not be restored plainly, and the action that brings it back instead."""
+
+    reason: str  # e.g. "Merged into Ada Lovelace"
+    action_url: str  # a POST endpoint, e.g. the merge's undo
+    action_label: str  # e.g. "Undo merge"
+
+
+@dataclass(frozen=True)
+class RestoreGuard:
+    """Claims binned records that another app owns the way back for (a merge's losers, ...).
+
+    ``claims(actor, model, rows) -> {pk: RestoreRoute}`` answers for a whole page of rows at once.
+    """
+
+    key: str
+    claims: Callable[[Any, type, list], dict]
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
     panels: list[RecordPanel] = field(default_factory=list)
     search: list[SearchProvider] = field(default_factory=list)
+    restore_guards: list[RestoreGuard] = field(default_factory=list)
+
+    def add_restore_guard(self, guard: RestoreGuard) -> None:
+        if all(existing.key != guard.key for existing in self.restore_guards):
+            self.restore_guards.append(guard)
+
+    def restore_routes(self, actor: Any, model: type, rows: list) -> dict:
+        routes: dict = {}
+        for guard in self.restore_guards:
+            for pk, route in guard.claims(actor, model, rows).items():
+                routes.setdefault(pk, route)
+        return routes
 
     def add_nav(self, item: NavItem) -> None:
         if all(existing.url_name != item.url_name for existing in self.nav):

@@ -64,6 +64,11 @@ def record_restore(*, actor: Actor, record: WorkspaceScoped) -> None:
         raise ValidationError("This record is not in the recycle bin.")
     if record.deleted_at < timezone.now() - timedelta(days=actor.workspace.retention_days):
         raise ValidationError("This record was deleted too long ago to be restored.")
+    from rapport.core.registry import registry
+
+    route = registry.restore_routes(actor, type(record), [record]).get(record.pk)
+    if route is not None:
+        raise ValidationError(f"{route.reason}: use “{route.action_label}” to bring it back with everything it had.")
     with transaction.atomic():
         record.deleted_at = None
         record.deleted_by = None

@@ -15,6 +15,7 @@ from rapport.core.decorators import workspace_required
 from rapport.core.forms import WorkspaceCreateForm
 from rapport.core.middleware import SESSION_KEY
 from rapport.core.models import Membership, Workspace
+from rapport.core.registry import registry
 from rapport.core.roles import Role
 from rapport.core.search import global_search
 
@@ -78,6 +79,9 @@ def recycle_bin(request: HttpRequest) -> HttpResponse:
             .order_by("-deleted_at")[:200]
         )
         if rows:
+            routes = registry.restore_routes(actor, model, rows)
+            for row in rows:
+                row.restore_route = routes.get(row.pk)
             ct = ContentType.objects.get_for_model(model)
             groups.append({"label": model._meta.verbose_name_plural.capitalize(), "content_type": ct, "rows": rows})
     return render(

@@ -267,6 +267,8 @@ def merge_undo(*, actor: Actor, merge_record: Merge) -> None:
     if survivor is None or not can_change(actor, survivor):
         raise PermissionDenied("You may not change the record this merge kept.")
     with transaction.atomic():
+        merge_record.undone_at = timezone.now()  # first: the recycle bin's guard then lets the losers back
+        merge_record.save()
         move_back(merge_record.moved)
         for loser in model.all_objects.filter(pk__in=merge_record.loser_ids, deleted_at__isnull=False):
             core_services.record_restore(actor=actor, record=loser)
@@ -280,5 +282,3 @@ def merge_undo(*, actor: Actor, merge_record: Merge) -> None:
         survivor.full_clean(validate_constraints=False)
         survivor.save()
         _reindex(survivor)
-        merge_record.undone_at = timezone.now()
-        merge_record.save()

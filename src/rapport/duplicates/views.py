@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from rapport.core.decorators import workspace_required
@@ -106,6 +107,9 @@ def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "The merge was undone: every record is back as it was.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # e.g. the recycle bin, where the undo was asked for
     kind = "company" if merge.content_type.model == "company" else "contact"
     return redirect(f"{_list_url()}?type={kind}")
 
