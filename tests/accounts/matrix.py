@@ -74,6 +74,7 @@ SETTINGS = {
 }
 
 ROWS = [
+    Row("accounts:profile", roles_status(ALL_ROLES), note="each person's own profile; no workspace needed"),
     Row("accounts:members", roles_status(ALL_ROLES)),
     Row("accounts:invitation_create", roles_status(ADMINS)),
     Row(

@@ -70,7 +70,7 @@ def test_top_bar_menus_work_from_the_keyboard_and_stay_on_screen(page: Page, cas
     login(page, cast.owner)
     global_search(page).focus()
 
-    for menu_class, first_item in (("workspace-menu", "Switch to Rival"), ("user-menu", "Email addresses")):
+    for menu_class, first_item in (("workspace-menu", "Switch to Rival"), ("user-menu", "Profile and time zone")):
         menu = page.locator(f"details.{menu_class}")
         summary = menu.locator("summary")
         tab_to(page, summary)

@@ -145,3 +145,19 @@ class SecurityLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Any event"), *((k, k) for k in selectors.SECURITY_KINDS)]
         self.fields["user"].queryset = selectors.member_users(actor, active_only=False)
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class ProfileForm(forms.Form):
+    """The signed-in person's own name and time zone (dates and times are shown in it)."""
+
+    full_name = forms.CharField(label="Full name", max_length=200)
+    time_zone = forms.ChoiceField(
+        label="Time zone", help_text="Dates and times are shown in this time zone.", choices=time_zone_choices
+    )

@@ -5,6 +5,7 @@ from rapport.accounts import security_log, views
 app_name = "accounts"
 
 urlpatterns = [
+    path("accounts/profile/", views.profile, name="profile"),
     path("workspace/members/", views.members, name="members"),
     path("workspace/members/invite/", views.invitation_create, name="invitation_create"),
     path("workspace/members/<int:pk>/", views.member_edit, name="member_edit"),

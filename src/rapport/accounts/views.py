@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from rapport.accounts import selectors, services
-from rapport.accounts.forms import InviteForm, MemberForm, TeamForm, WorkspaceSettingsForm, apply_errors
+from rapport.accounts.forms import InviteForm, MemberForm, ProfileForm, TeamForm, WorkspaceSettingsForm, apply_errors
 from rapport.core.decorators import workspace_required
 from rapport.core.history import describe_changes, history_for
 from rapport.core.middleware import SESSION_KEY
@@ -283,3 +284,21 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Workspace settings saved." if changes else "Nothing to change.")
             return redirect("accounts:workspace_settings")
     return render(request, "accounts/workspace_settings.html", {"form": form})
+
+
+# --- The signed-in person's profile ---------------------------------------------------------
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"full_name": user.full_name, "time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        changed = [name for name, value in form.cleaned_data.items() if getattr(user, name) != value]
+        for name in changed:
+            setattr(user, name, form.cleaned_data[name])
+        if changed:
+            user.save(update_fields=changed)
+        messages.success(request, "Profile saved." if changed else "Nothing to change.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})

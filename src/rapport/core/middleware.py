@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from rapport.core.permissions import actor_for
 from rapport.core.scoping import audit_context, workspace_scope
@@ -32,8 +34,14 @@ class WorkspaceMiddleware:
             if request.actor:
                 request.workspace = request.actor.workspace
         workspace_id = request.workspace.pk if request.workspace else None
-        with workspace_scope(workspace_id), audit_context(actor=user if user.is_authenticated else None, source="web"):
-            return self.get_response(request)
+        _activate_time_zone(user)
+        try:
+            with workspace_scope(workspace_id), audit_context(
+                actor=user if user.is_authenticated else None, source="web"
+            ):
+                return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
     @staticmethod
     def _resolve_actor(request: HttpRequest):
@@ -54,3 +62,12 @@ class WorkspaceMiddleware:
         if actor and request.session.get(SESSION_KEY) != actor.workspace.pk:
             request.session[SESSION_KEY] = actor.workspace.pk
         return actor
+
+
+def _activate_time_zone(user) -> None:
+    """Show dates and times in the signed-in person's time zone (stored values stay UTC)."""
+    name = getattr(user, "time_zone", "") if user.is_authenticated else ""
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
