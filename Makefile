@@ -77,7 +77,7 @@ bench: install ## benchmarks: one table (median, p95, SQL queries, targets) + JS
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Load test: locust, headless, 127.0.0.1 only, bounded in time; see docs/benchmarks.md.
-#   make loadtest LOADTEST_ARGS="--users 50 --minutes 2"
+#   make loadtest LOADTEST_ARGS="--users 50 --seconds 120"
 LOADTEST_ARGS ?=
 loadtest: install ## locust against a local production server; results beside the benchmarks
 	$(BIN)/python manage.py migrate --noinput -v 0

@@ -77,3 +77,38 @@ def test_a_malformed_variable_stops_the_start_with_a_message_naming_it(tmp_path,
     last_line = done.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: "), done.stderr
     assert message in last_line
+
+
+def _redis_listening() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_with_redis_url_two_processes_share_one_redis_cache(tmp_path):
+    """REDIS_URL switches the cache to Redis; a value one process writes, another reads."""
+    if not _redis_listening() and not os.environ.get("CI"):
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI requires it; Redis is optional for Rapport)")
+    key = f"rapport-test-{secrets.token_hex(6)}"
+    variables = {"RAPPORT_ENV": "test", "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    code = (
+        "from django.core.cache import caches; cache = caches['default']; "
+        "print(type(cache).__name__); cache.set('{}', 'shared', 60)"
+    )
+    writer = manage(tmp_path, "shell", "--no-imports", "-c", code.format(key), **variables)
+    assert writer.returncode == 0, writer.stderr
+    assert writer.stdout.strip() == "RedisCache"
+    reader = manage(
+        tmp_path,
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.core.cache import cache; print(cache.get('{key}'))",
+        **variables,
+    )
+    assert reader.returncode == 0, reader.stderr
+    assert reader.stdout.strip() == "shared"

@@ -148,3 +148,20 @@ def test_recycle_bin_offers_undo_merge_for_a_merged_record_and_refuses_a_plain_r
     assert Contact.objects.filter(pk=gone.pk).exists()
     assert EmailAddress.objects.filter(contact_id=gone.pk, email="aug@example.com").exists()
     assert "Merged into" not in client.get("/recycle-bin/").content.decode()
+
+
+def test_merge_moves_timeline_entries_to_the_survivor_and_undo_moves_them_back(cast, acting, login):
+    from rapport.activities.models import ActivityLink
+    from tests.activities.factories import make_activity
+
+    keep = make_contact(cast.owner, cast.workspace, first_name="Ada", last_name="Lovelace")
+    gone = make_contact(cast.owner, cast.workspace, first_name="Ada", last_name="Lovelace")
+    call = make_activity(cast.owner, cast.workspace, kind="call", subject="Called about the engine", target=gone)
+    with acting(cast.owner, cast.workspace) as actor:
+        merge = services.merge(actor=actor, record_type="contact", ids=[keep.pk, gone.pk], survivor_id=keep.pk)
+    link = ActivityLink.objects.get(activity=call, target_type="contacts.contact")
+    assert link.target_id == keep.pk
+    assert "Called about the engine" in login(cast.owner).get(f"/contacts/{keep.pk}/").content.decode()
+    with acting(cast.owner, cast.workspace) as actor:
+        services.merge_undo(actor=actor, merge_record=merge)
+    assert ActivityLink.objects.get(pk=link.pk).target_id == gone.pk

@@ -2,7 +2,8 @@
 
 Covered: foreign keys and one-to-ones of any model to the record's model (deals, orders,
 activities, e-mails, roles…), many-to-many through tables, and generic links (a pair of
-``content_type`` + ``object_id`` fields: tags, history, external ids, any app's notes). Search
+``content_type`` + ``object_id`` fields: tags, history, external ids, any app's notes), and
+label links (a ``target_type`` model label + ``target_id``: the activities timeline). Search
 index rows and import ledgers are not moved: the survivor is re-indexed, and an import's ledger
 stays a record of what that import did.
 """
@@ -53,6 +54,16 @@ def _generic_links() -> Iterator[tuple[type[models.Model], str, str]]:
             yield candidate, "content_type_id", "object_id"
 
 
+def _label_links() -> Iterator[tuple[type[models.Model], str, str]]:
+    """Models that point at a record by its model label, e.g. a timeline entry's link."""
+    for candidate in apps.get_models():
+        if candidate._meta.app_label in SKIP_APPS or candidate._meta.label_lower in SKIP_MODELS:
+            continue
+        names = {f.name: f for f in candidate._meta.concrete_fields}
+        if isinstance(names.get("target_type"), models.CharField) and "target_id" in names:
+            yield candidate, "target_type", "target_id"
+
+
 def move_related(
     model: type[models.Model], loser_ids: list[int], survivor_id: int
 ) -> tuple[list[list[Any]], list[str]]:
@@ -74,9 +85,12 @@ def move_related(
                 continue
             moved.append([related._meta.label_lower, row_id, attname, old])
     ct_id = ContentType.objects.get_for_model(model).pk
-    for related, ct_field, id_field in _generic_links():
+    by_type = [(related, type_field, ct_id, id_field) for related, type_field, id_field in _generic_links()]
+    label = model._meta.label_lower
+    by_type += [(related, type_field, label, id_field) for related, type_field, id_field in _label_links()]
+    for related, type_field, type_value, id_field in by_type:
         manager = related._base_manager
-        rows = manager.filter(**{ct_field: ct_id, f"{id_field}__in": loser_ids}).values_list("pk", id_field)
+        rows = manager.filter(**{type_field: type_value, f"{id_field}__in": loser_ids}).values_list("pk", id_field)
         for row_id, old in rows:
             try:
                 with transaction.atomic():

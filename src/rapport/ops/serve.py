@@ -111,10 +111,12 @@ class Supervisor:
         try:
             self.prepare()
             self.start()
-            self.say(
-                f"serve: web on http://{self.options.bind}/ ({self.options.web_workers} workers), "
-                f"{self.options.task_workers} task worker(s); Ctrl-C stops everything"
+            web = (
+                f"web on http://{self.options.bind}/ ({self.options.web_workers} workers), "
+                if self.options.web_workers > 0
+                else "no web server, "
             )
+            self.say(f"serve: {web}{self.options.task_workers} task worker(s); Ctrl-C stops everything")
             while True:
                 for name, process in self.processes.items():
                     code = process.poll()
