@@ -35,14 +35,14 @@ def make_activity(owner, workspace, *, kind="note", body="<p>Hello</p>", target=
 
 
 def make_task(owner, workspace, *, assignee=None, title="Call back", due_in=timedelta(days=1), **extra):
-    activity = make_activity(owner, workspace, kind="task", body="")
+    activity = make_activity(owner, workspace, kind="task", body="", subject=title)
     with workspace_scope(workspace.pk), audit_context(actor=owner, source="web"):
         task = Task(
             workspace=workspace,
             activity=activity,
             title=title,
             assignee=assignee or owner,
-            due_at=timezone.now() + due_in if due_in is not None else None,
+            due_at=extra.pop("due_at", timezone.now() + due_in if due_in is not None else None),
             **extra,
         )
         task.save()

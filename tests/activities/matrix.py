@@ -28,6 +28,18 @@ def _activity(cast, owner, workspace):
     return make_activity(owner, workspace, kind="call", target=_contact(cast, owner, workspace))
 
 
+def _note(cast, owner, workspace):
+    from tests.activities.factories import make_activity
+
+    return make_activity(owner, workspace, kind="note", target=_contact(cast, owner, workspace))
+
+
+def _private_note(cast, owner, workspace):
+    from tests.activities.factories import make_activity
+
+    return make_activity(owner, workspace, kind="note", target=_contact(cast, owner, workspace), is_private=True)
+
+
 def _task(cast, owner, workspace):
     from tests.activities.factories import make_task
 
@@ -121,6 +133,13 @@ ROWS = [
     # activities
     Row("activities:activity_detail", view_status(), make=_activity, kwargs=_pk),
     Row("activities:activity_edit", change_status(ok=200), make=_activity, kwargs=_pk),
+    Row(
+        "activities:activity_detail",
+        _mine,
+        make=_private_note,
+        kwargs=_pk,
+        note="a private note is its author's only, whatever the role",
+    ),
     Row("activities:activity_pin", change_status(), method="POST", make=_activity, kwargs=_pk, data={"pinned": "1"}),
     Row("activities:activity_delete", change_status(), method="POST", make=_activity, kwargs=_pk),
     Row("activities:email_retry", change_status(), method="POST", make=_email, kwargs=_pk),
@@ -164,6 +183,15 @@ ROWS = [
         relations=("own",),
         note="a call is not a note",
     ),
+    Row("activities_api:note-detail", view_status(), make=_note, kwargs=_pk, anonymous=401),
+    Row(
+        "activities_api:note-detail",
+        _mine,
+        make=_private_note,
+        kwargs=_pk,
+        anonymous=401,
+        note="a private note is its author's only, whatever the role",
+    ),
     Row("activities_api:task-list", roles_status(ALL_ROLES), anonymous=401),
     Row(
         "activities_api:task-list",
@@ -174,6 +202,7 @@ ROWS = [
     ),
     Row("activities_api:task-detail", view_status(), make=_task, kwargs=_pk, anonymous=401),
     Row("activities_api:task-complete", change_status(ok=200), method="POST", make=_task, kwargs=_pk, **_JSON),
+    Row("activities_api:task-detail", change_status(ok=204), method="DELETE", make=_task, kwargs=_pk, **_JSON),
     Row("activities_api:notification-list", roles_status(ALL_ROLES), anonymous=401),
     Row(
         "activities_api:notification-detail",

@@ -15,6 +15,7 @@ from rapport.activities import notify, selectors, services
 from rapport.activities.models import (
     Activity,
     ActivityKind,
+    ActivityLink,
     CallDirection,
     CallOutcome,
     Notification,
@@ -73,7 +74,7 @@ class ActivitySerializer(RecordSerializer):
         read_only_fields = ["owner", "event_type", "data", "created_at", "updated_at"]
 
     def get_links(self, obj: Activity) -> list[dict[str, Any]]:
-        return [{"type": t, "id": i} for t, i in obj.links.values_list("target_type", "target_id")]
+        return [{"type": link.target_type, "id": link.target_id} for link in obj.links.all()]
 
 
 class NoteSerializer(ActivitySerializer):
@@ -108,7 +109,9 @@ class ActivityViewSet(RecordViewSet):
     kinds: tuple[str, ...] | None = None
 
     def get_base_queryset(self) -> models.QuerySet:
-        return Activity.objects.select_related("owner").prefetch_related("links")
+        return Activity.objects.select_related("owner").prefetch_related(
+            models.Prefetch("links", queryset=ActivityLink.objects.order_by("id"))
+        )
 
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset().filter(selectors.not_private_q(self.actor))
@@ -154,7 +157,7 @@ class ActivityViewSet(RecordViewSet):
         return services.update_activity(actor=self.actor, activity=record, data=data, expected_version=expected_version)
 
     def delete_record(self, record: Activity, *, expected_version: int | None) -> None:
-        services.delete_activity(actor=self.actor, activity=record)
+        services.delete_activity(actor=self.actor, activity=record, expected_version=expected_version)
 
 
 class NoteViewSet(ActivityViewSet):
@@ -241,7 +244,10 @@ class TaskViewSet(RecordViewSet):
         data.pop("targets", None)
         if "assignee_id" in data:
             data["assignee"] = data.pop("assignee_id")
-        return services.update_task(actor=self.actor, task=record, data=data)
+        return services.update_task(actor=self.actor, task=record, data=data, expected_version=expected_version)
+
+    def delete_record(self, record: Task, *, expected_version: int | None) -> None:
+        services.delete_task(actor=self.actor, task=record, expected_version=expected_version)
 
     @extend_schema(request=None, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])

@@ -6,12 +6,14 @@ import hashlib
 import secrets
 import smtplib
 from datetime import timedelta
+from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage as DjangoEmail
-from django.db import transaction
+from django.core.mail.utils import DNS_NAME
+from django.db import models, transaction
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -136,12 +138,14 @@ def deliver(email_id: int) -> str:
                 message.save(update_fields=["status", "error"])
                 return "refused"
         message.attempts += 1
+        message_id = make_msgid(domain=DNS_NAME.get_fqdn())
         email = DjangoEmail(
             message.subject,
             message.text_body,
             settings.DEFAULT_FROM_EMAIL,
             [message.to_address],
             reply_to=[message.from_address] if message.from_address else None,
+            headers={"Message-ID": message_id},
         )
         try:
             email.send()
@@ -153,7 +157,7 @@ def deliver(email_id: int) -> str:
         message.status = EmailStatus.SENT
         message.error = ""
         message.sent_at = timezone.now()
-        message.message_id = str(email.extra_headers.get("Message-ID", ""))
+        message.message_id = message_id
         message.save(update_fields=["status", "error", "attempts", "sent_at", "message_id"])
         return "sent"
 
@@ -246,8 +250,16 @@ def revoke_feeds(*, actor: Actor) -> int:
 
 
 def feed_for_token(token: str) -> CalendarFeed | None:
+    """The live feed of this token; none once revoked, or once its member left the workspace."""
+    from rapport.core.models import Membership
+
+    active = Membership.objects.filter(
+        workspace_id=models.OuterRef("workspace_id"), user_id=models.OuterRef("user_id"), is_active=True
+    )
     return (
-        CalendarFeed.objects.filter(token_hash=_hash(token or ""), revoked_at__isnull=True)
+        CalendarFeed.objects.filter(
+            models.Exists(active), token_hash=_hash(token or ""), revoked_at__isnull=True, user__is_active=True
+        )
         .select_related("user", "workspace")
         .first()
     )

@@ -9,13 +9,19 @@ from django.utils import timezone
 
 from rapport.activities.models import Channel, Notification, NotificationPreference
 
-#: What each kind does when the member has not chosen.
+#: What each kind does when the member has not chosen: in-app, and reminders by email too (they are
+#: asked for at a time, like a calendar alarm, so they reach the member away from Rapport).
 DEFAULT_CHANNEL = Channel.IN_APP
+DEFAULT_CHANNELS = {"task_due": Channel.EMAIL}
+
+
+def default_channel(kind: str) -> str:
+    return DEFAULT_CHANNELS.get(kind, DEFAULT_CHANNEL)
 
 
 def channel_for(workspace_id: int, user_id: int, kind: str) -> str:
     pref = NotificationPreference.objects.filter(workspace_id=workspace_id, user_id=user_id, kind=kind).first()
-    return pref.channel if pref else DEFAULT_CHANNEL
+    return pref.channel if pref else default_channel(kind)
 
 
 def preferences(workspace_id: int, user_id: int) -> dict[str, str]:
@@ -24,7 +30,7 @@ def preferences(workspace_id: int, user_id: int) -> dict[str, str]:
     chosen = dict(
         NotificationPreference.objects.filter(workspace_id=workspace_id, user_id=user_id).values_list("kind", "channel")
     )
-    return {kind.value: chosen.get(kind.value, DEFAULT_CHANNEL) for kind in NotificationKind}
+    return {kind.value: chosen.get(kind.value, default_channel(kind.value)) for kind in NotificationKind}
 
 
 @transaction.atomic

@@ -89,19 +89,32 @@ def timeline(
     condition = models.Q()
     for label, ids in timeline_targets(record):
         condition |= models.Q(target_type=label, target_id__in=ids)
-    links = ActivityLink.objects.filter(condition, workspace_id=actor.workspace.pk)
+    visible_links = ActivityLink.objects.filter(
+        condition,
+        not_private_q(actor, "activity__"),
+        workspace_id=actor.workspace.pk,
+        activity__deleted_at__isnull=True,
+    )
+    links = visible_links
     if kinds:
         links = links.filter(kind__in=kinds)
     if before is not None:
         links = links.filter(occurred_at__lt=before)
-    # Over-fetch a little: one activity may be linked to the company and to several of its contacts.
+    # One activity may be linked to the company and to several of its contacts: read the links in
+    # chunks until limit + 1 distinct activities are found (one chunk unless an activity repeats a lot).
+    ordered = links.order_by("-occurred_at", "-activity_id").values_list("activity_id", flat=True)
     activity_ids: list[int] = []
-    for activity_id in links.order_by("-occurred_at").values_list("activity_id", flat=True)[: limit * 3]:
-        if activity_id not in activity_ids:
-            activity_ids.append(activity_id)
+    step, start = (limit + 1) * 3, 0
+    while len(activity_ids) <= limit:
+        chunk = list(ordered[start : start + step])
+        for activity_id in chunk:
+            if activity_id not in activity_ids:
+                activity_ids.append(activity_id)
+        if len(chunk) < step:
+            break
+        start += step
     entries = list(
         Activity.objects.filter(pk__in=activity_ids[: limit + 1])
-        .filter(not_private_q(actor))
         .select_related("owner", "task", "email", "task__assignee")
         .order_by("-occurred_at", "-id")
     )
@@ -109,24 +122,23 @@ def timeline(
     if len(entries) > limit:
         entries = entries[:limit]
         next_before = entries[-1].occurred_at.isoformat()
-    pinned_ids = list(
-        ActivityLink.objects.filter(condition, workspace_id=actor.workspace.pk, activity__is_pinned=True).values_list(
-            "activity_id", flat=True
-        )[:20]
-    )
+    pinned_ids = list(visible_links.filter(activity__is_pinned=True).values_list("activity_id", flat=True)[:60])
     pinned = list(
-        Activity.objects.filter(pk__in=pinned_ids, is_pinned=True).filter(not_private_q(actor)).order_by("-occurred_at")
+        Activity.objects.filter(pk__in=pinned_ids, is_pinned=True)
+        .select_related("owner", "task", "email", "task__assignee")
+        .order_by("-occurred_at", "-id")[:20]
     )
     return TimelinePage(entries=entries, pinned=pinned, next_before=next_before)
 
 
-def linked_records(activity: Activity) -> list[dict[str, Any]]:
-    """The records an activity appears on, for display."""
+def linked_records(actor: Actor, activity: Activity) -> list[dict[str, Any]]:
+    """The records an activity appears on that the actor may see: one query per record type, however
+    many records it is linked to (each query reads its ids from the links by a subquery)."""
     out = []
-    for link in activity.links.all():
-        model = apps.get_model(link.target_type)
-        record = model.objects.filter(pk=link.target_id).first()
-        if record is not None:
+    for target_type in TARGET_TYPES:
+        ids = ActivityLink.objects.filter(activity_id=activity.pk, target_type=target_type).values("target_id")
+        model = apps.get_model(target_type)
+        for record in visible(model.objects.all(), actor).filter(pk__in=ids).order_by("pk"):
             out.append({"record": record, "url": record_url(record)})
     return out
 

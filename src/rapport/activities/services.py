@@ -29,7 +29,7 @@ from rapport.activities.models import (
 from rapport.activities.selectors import target_record
 from rapport.activities.text import mentioned_users, sanitize
 from rapport.core.models import Membership
-from rapport.core.permissions import Actor, can_change
+from rapport.core.permissions import Actor, can_change, visible
 
 LOGGABLE = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL)
 
@@ -111,7 +111,7 @@ def _resolve_attendees(actor: Actor, attendees: list[str]) -> list[dict[str, Any
         if user is not None:
             out.append({"user": user, "email": user.email})
             continue
-        contact = Contact.objects.filter(workspace_id=actor.workspace.pk, primary_email__iexact=email).first()
+        contact = visible(Contact.objects.all(), actor).filter(primary_email__iexact=email).first()
         if contact is not None:
             out.append({"contact": contact, "email": contact.primary_email})
             continue
@@ -180,9 +180,10 @@ def log_activity(
     return activity
 
 
-def _notify_mentions(actor: Actor, activity: Activity, text: str) -> None:
+def _notify_mentions(actor: Actor, activity: Activity, text: str, skip: set[int] = frozenset()) -> None:
+    """Notifies each member named in ``text`` (not the author, nor those in ``skip``, already told)."""
     for user in mentioned_users(actor.workspace.pk, text):
-        if user.pk == actor.user.pk:
+        if user.pk == actor.user.pk or user.pk in skip:
             continue
         notify.notify(
             workspace_id=actor.workspace.pk,
@@ -215,21 +216,28 @@ def update_activity(
     for field in ("call_direction", "call_duration_seconds", "call_outcome"):
         if field in data:
             setattr(activity, field, data[field])
+    before = {user.pk for user in mentioned_users(actor.workspace.pk, activity.body)} if "body" in data else set()
     if "body" in data:
         activity.body = sanitize(data["body"])
     activity.full_clean(exclude=["workspace", "owner"])
     activity.save()
     ActivityLink.objects.filter(activity=activity).update(occurred_at=activity.occurred_at)
+    if "body" in data and not activity.is_private:
+        _notify_mentions(actor, activity, activity.body, skip=before)
     return activity
 
 
 @transaction.atomic
-def delete_activity(*, actor: Actor, activity: Activity) -> None:
+def delete_activity(*, actor: Actor, activity: Activity, expected_version: int | None = None) -> None:
+    """Moves the activity to the recycle bin (a task's entry takes its task along)."""
     from rapport.core.services import record_delete
 
     if activity.kind == ActivityKind.EVENT and not actor.is_admin:
         raise PermissionDenied("System events can only be removed by an admin.")
-    record_delete(actor=actor, record=activity)
+    record_delete(actor=actor, record=activity, expected_version=expected_version)
+    if activity.kind == ActivityKind.TASK:
+        for task in Task.objects.filter(activity=activity):
+            record_delete(actor=actor, record=task)
 
 
 def set_pinned(*, actor: Actor, activity: Activity, pinned: bool) -> Activity:
@@ -320,9 +328,26 @@ def _can_change_task(actor: Actor, task: Task) -> bool:
 
 
 @transaction.atomic
-def update_task(*, actor: Actor, task: Task, data: dict[str, Any]) -> Task:
+def delete_task(*, actor: Actor, task: Task, expected_version: int | None = None) -> None:
+    """Moves the task and its timeline entry to the recycle bin."""
+    from rapport.core.services import record_delete
+
+    if not _can_change_task(actor, task):
+        raise PermissionDenied("You may not delete this task.")
+    record_delete(actor=actor, record=task, expected_version=expected_version)
+    activity = Activity.objects.filter(pk=task.activity_id).first()
+    if activity is not None:
+        record_delete(actor=actor, record=activity)
+
+
+@transaction.atomic
+def update_task(*, actor: Actor, task: Task, data: dict[str, Any], expected_version: int | None = None) -> Task:
     if not _can_change_task(actor, task):
         raise PermissionDenied("You may not change this task.")
+    if expected_version is not None and expected_version != task.version:
+        from rapport.core.models import ConflictError
+
+        raise ConflictError(task, task.version)
     merged = {
         "title": task.title,
         "due_at": task.due_at,

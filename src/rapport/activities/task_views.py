@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -142,7 +142,7 @@ def email_retry(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("You may not resend this email.")
     message = EmailMessage.objects.filter(activity=activity).first()
     if message is None:
-        raise ValidationError("This activity is not an email.")
+        raise Http404("This activity is not an email.")
     try:
         mail.retry_email(actor=actor, message=message)
     except ValidationError as exc:

@@ -55,7 +55,8 @@ def email_notification(workspace_id: int, notification_id: int, actor_id: int | 
 
 
 def sweep_reminders(now=None, batch: int = 500) -> int:
-    """Notifies the assignees of every due, unsent reminder (partial index task_reminder_due)."""
+    """Notifies the assignees of every due, unsent reminder (partial index task_reminder_due); returns how
+    many notifications were delivered (a member who turned reminders off gets none)."""
     from rapport.activities.models import NotificationKind, Task, TaskStatus
     from rapport.activities.notify import notify
 
@@ -71,7 +72,7 @@ def sweep_reminders(now=None, batch: int = 500) -> int:
         )
     for pk, workspace_id in due:
         with workspace_scope(workspace_id), transaction.atomic():
-            task_row = Task.objects.select_for_update().select_related("assignee").filter(pk=pk).first()
+            task_row = Task.objects.select_for_update(of=("self",)).select_related("assignee").filter(pk=pk).first()
             if task_row is None or task_row.reminder_sent_at is not None:
                 continue
             Task.objects.filter(pk=pk).update(reminder_sent_at=now)
@@ -79,7 +80,7 @@ def sweep_reminders(now=None, batch: int = 500) -> int:
                 due_text = (
                     timezone.localtime(task_row.due_at).strftime("%d %b %H:%M") if task_row.due_at else "no due date"
                 )
-                notify(
+                delivered = notify(
                     workspace_id=workspace_id,
                     recipient=task_row.assignee,
                     kind=NotificationKind.TASK_DUE,
@@ -87,7 +88,7 @@ def sweep_reminders(now=None, batch: int = 500) -> int:
                     url="/tasks/",
                     activity=task_row.activity,
                 )
-                sent += 1
+                sent += delivered is not None
     return sent
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from rapport.activities import selectors, services
 from rapport.activities.forms import CommentForm, LogForm
 from rapport.activities.models import ActivityKind
 from rapport.core.decorators import workspace_required
+from rapport.core.models import ConflictError
 from rapport.core.permissions import can_change
 
 
@@ -85,6 +87,8 @@ def timeline(request: HttpRequest, target_type: str, target_id: int) -> HttpResp
             before = datetime.fromisoformat(request.GET["before"])
         except ValueError:
             raise Http404("Bad page marker.") from None
+        if timezone.is_naive(before):
+            before = timezone.make_aware(before)
     page = selectors.timeline(actor, record, kinds=kinds or None, before=before)
     context = {
         "record": record,
@@ -118,7 +122,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activities/activity_detail.html",
         {
             "activity": activity,
-            "records": selectors.linked_records(activity),
+            "records": selectors.linked_records(actor, activity),
             "comments": activity.comments.select_related("created_by"),
             "attendees": activity.attendees.all(),
             "form": form,
@@ -152,11 +156,15 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         data.pop("kind", None)
+        for field in ("subject", "body", "location", "call_direction", "call_outcome"):
+            data.setdefault(field, "")  # an emptied field is cleared, not kept
         try:
             version = int(request.POST.get("version", activity.version))
             services.update_activity(actor=actor, activity=activity, data=data, expected_version=version)
         except ValidationError as exc:
             errors = _errors(exc)
+        except ConflictError as exc:
+            errors = [str(exc)]
         except ValueError:
             errors = ["The form's version is not a number; reload the page."]
         else:
