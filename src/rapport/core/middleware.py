@@ -36,8 +36,9 @@ class WorkspaceMiddleware:
         workspace_id = request.workspace.pk if request.workspace else None
         _activate_time_zone(user)
         try:
-            with workspace_scope(workspace_id), audit_context(
-                actor=user if user.is_authenticated else None, source="web"
+            with (
+                workspace_scope(workspace_id),
+                audit_context(actor=user if user.is_authenticated else None, source="web"),
             ):
                 return self.get_response(request)
         finally:
