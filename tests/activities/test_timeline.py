@@ -92,8 +92,11 @@ def test_a_meeting_linked_to_a_contact_and_a_deal_appears_on_each_record(cast, a
         contact_url(ada),
         reverse("contacts:company_detail", args=[acme.pk]),
         reverse("activities:timeline", args=["sales.deal", deal.pk]),
+        reverse("sales:deal_detail", args=[deal.pk]),  # the deal's record page carries the timeline panel
     ):
         assert "Pricing workshop" in page_of(client, url), url
+    deal_page = page_of(client, reverse("sales:deal_detail", args=[deal.pk]))
+    assert 'name="target_type" value="sales.deal"' in deal_page  # quick-add (log a call, note, task) on the deal
     assert meeting.occurred_at == starts  # a meeting sits on the timeline at its start
     detail = page_of(client, reverse("activities:activity_detail", args=[meeting.pk]))
     assert "Ada Lovelace" in detail and "Acme Engines" in detail and "Engines renewal" in detail

@@ -13,6 +13,7 @@ from rapport.core.decorators import workspace_required
 from rapport.core.history import describe_changes, history_for
 from rapport.core.models import ConflictError
 from rapport.core.permissions import can_change, visible
+from rapport.core.registry import registry
 from rapport.sales import selectors
 from rapport.sales.forms import DealContactForm, DealForm, LineForm, LostForm, WonForm
 from rapport.sales.models import Deal, DealContact, DealStageChange, LineItem, Product
@@ -62,6 +63,8 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": describe_changes(deal, list(history_for(deal)[:HISTORY_SHOWN])),
         "can_change": editable,
         "custom": _custom_display(deal),
+        # panels other apps register for deals (the activities timeline...), as on contact pages
+        "panels": [{"panel": p, "context": p.context(actor, deal)} for p in registry.panels_for("sales.deal")],
     }
     if editable:
         context.update(
