@@ -64,6 +64,10 @@ class Activity(OwnedRecord):
         indexes = [
             models.Index(fields=["workspace", "kind", "-occurred_at"], name="activity_ws_kind_at"),
             models.Index(fields=["workspace", "owner", "starts_at"], name="activity_ws_owner_start"),
+            # pinned entries are few: a timeline reads them first, then checks their links
+            models.Index(
+                fields=["workspace", "-occurred_at"], condition=models.Q(is_pinned=True), name="activity_ws_pinned"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,6 +168,7 @@ class Task(WorkspaceScoped):
         ordering = ["due_at", "id"]
         indexes = [
             models.Index(fields=["workspace", "assignee", "status", "due_at"], name="task_ws_assignee_due"),
+            models.Index(fields=["workspace", "assignee", "status", "-completed_at"], name="task_ws_assignee_done"),
             models.Index(
                 fields=["remind_at"],
                 condition=models.Q(reminder_sent_at__isnull=True, remind_at__isnull=False, deleted_at__isnull=True),

@@ -122,9 +122,11 @@ def timeline(
     if len(entries) > limit:
         entries = entries[:limit]
         next_before = entries[-1].occurred_at.isoformat()
-    pinned_ids = list(visible_links.filter(activity__is_pinned=True).values_list("activity_id", flat=True)[:60])
+    # Pinned entries are few in a workspace (partial index): read them first, keep those on this record.
+    on_record = ActivityLink.objects.filter(condition, activity_id=models.OuterRef("pk"))
     pinned = list(
-        Activity.objects.filter(pk__in=pinned_ids, is_pinned=True)
+        Activity.objects.filter(not_private_q(actor), workspace_id=actor.workspace.pk, is_pinned=True, deleted_at=None)
+        .filter(models.Exists(on_record))
         .select_related("owner", "task", "email", "task__assignee")
         .order_by("-occurred_at", "-id")[:20]
     )
