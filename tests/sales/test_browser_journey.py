@@ -67,10 +67,11 @@ def test_a_rep_converts_a_lead_moves_the_deal_quotes_it_and_sees_the_balance(pag
     # Add a line item on the deal page.
     page.goto(f"/deals/{deal.pk}/")
     expect(page.locator("details:has(summary:text('Add a line'))")).to_have_attribute("open", "")  # no lines yet
-    page.get_by_label("Name").first.fill("Consulting day")
-    page.get_by_label("Unit price").fill("1200")
-    page.get_by_label("Quantity").fill("2")
-    page.get_by_role("button", name="Add line").click()
+    add_line = page.locator("details:has(summary:text('Add a line'))")
+    add_line.get_by_label("Name", exact=True).fill("Consulting day")
+    add_line.get_by_label("Unit price").fill("1200")
+    add_line.get_by_label("Quantity").fill("2")
+    add_line.get_by_role("button", name="Add line").click()
     expect(page.get_by_role("cell", name="Consulting day", exact=True)).to_be_visible()
     expect(page.get_by_text("USD 2,400.00").first).to_be_visible()
 
