@@ -41,6 +41,11 @@ def main(argv: list[str]) -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument(
+        "--scale-workspace",
+        metavar="SLUG",
+        help="also export and scan this (seeded, large) workspace, e.g. demo after seed_demo --contacts 1000000",
+    )
     args = parser.parse_args(argv)
     stamp = int(time.time())
     user = get_user_model().objects.create(email=f"bench-{stamp}@example.com", full_name="Bench")
@@ -65,6 +70,29 @@ def main(argv: list[str]) -> None:
         groups = duplicates.scan(actor, "contact")
         took = time.perf_counter() - started
         report(f"duplicate scan over {args.rows:,} contacts ({len(groups)} groups)", took, args.rows)
+    if args.scale_workspace:
+        big = Workspace.objects.get(slug=args.scale_workspace)
+        owner = Membership.objects.filter(workspace=big, role="owner").select_related("user").first().user
+        with workspace_scope(big.pk), audit_context(actor=owner, source="task"):
+            actor = actor_for(owner, big)
+            started = time.perf_counter()
+            export = exports.export_request(actor=actor, record_type="contact")
+            export = exports.export_build(actor=actor, export_id=export.pk)
+            report(
+                f"export {export.row_count:,} contacts to CSV ({big.slug})",
+                time.perf_counter() - started,
+                export.row_count,
+            )
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            sys.stdout.write(f"peak memory after the export: {peak:,.0f} MB\n")
+            started = time.perf_counter()
+            groups = duplicates.scan(actor, "contact")
+            took = time.perf_counter() - started
+            report(
+                f"duplicate scan over {export.row_count:,} contacts ({len(groups)} groups shown)",
+                took,
+                export.row_count,
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(f"peak memory of the process: {peak:,.0f} MB\n")
 

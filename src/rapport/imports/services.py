@@ -35,6 +35,10 @@ CHUNK = 200
 DEDUPE_KEYS = {
     "contacts": [("email", "E-mail"), ("phone", "Phone"), ("external_id", "External id"), ("", "No dedupe")],
     "companies": [("domain", "Domain"), ("name", "Name"), ("external_id", "External id"), ("", "No dedupe")],
+    "deals": [("external_id", "External id"), ("name", "Name and company"), ("", "No dedupe")],
+    "products": [("sku", "SKU"), ("external_id", "External id"), ("", "No dedupe")],
+    "activities": [("external_id", "External id"), ("", "No dedupe")],
+    "orders": [("external_ref", "External reference"), ("", "No dedupe")],
 }
 
 

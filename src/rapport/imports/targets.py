@@ -336,6 +336,18 @@ def find_existing(ctx: Context, plan: dict[str, Any], model: type) -> Any:
             digits = [phone_digits(p["number"]) for p in plan["phones"]]
             ids = PhoneNumber.objects.filter(digits__in=digits).values_list("contact_id", flat=True)
             return qs.filter(pk__in=ids).order_by("id").first()
+    if model.__name__ == "Order" and key == "external_ref":
+        from rapport.imports.targets_orders import find_order
+
+        return find_order(ctx, plan)
+    if model.__name__ == "Product" and key == "sku":
+        from rapport.imports.targets_sales import find_product
+
+        return find_product(ctx, plan)
+    if model.__name__ == "Deal" and key == "name":
+        from rapport.imports.targets_sales import find_deal
+
+        return find_deal(ctx, plan)
     if model is Company:
         if key == "domain" and plan.get("domains"):
             ids = CompanyDomain.objects.filter(domain__in=plan["domains"], is_live=True).values_list(
@@ -364,7 +376,10 @@ def snapshot(record: Any) -> dict[str, Any]:
         ]
     if isinstance(record, Company):
         snap["domains"] = list(record.domains.filter(is_live=True).values_list("domain", flat=True))
-    snap["tags"] = [t.tag.name for t in record.tagged_items.select_related("tag")]
+    if hasattr(record, "tagged_items"):
+        snap["tags"] = [t.tag.name for t in record.tagged_items.select_related("tag")]
+    if type(record).__name__ == "Product":
+        snap["prices"] = {p.currency: str(p.unit_price) for p in record.prices.all()}
     return snap
 
 
@@ -509,3 +524,19 @@ def apply_company(ctx: Context, plan: dict[str, Any], existing: Company | None) 
 
 
 PLANNERS = {"contacts": (Contact, contact_plan, apply_contact), "companies": (Company, company_plan, apply_company)}
+
+
+def _register_more() -> None:
+    from rapport.imports.targets_sales import Deal, Product, apply_deal, apply_product, deal_plan, product_plan
+
+    PLANNERS["deals"] = (Deal, deal_plan, apply_deal)
+    PLANNERS["products"] = (Product, product_plan, apply_product)
+    from rapport.imports.targets_activities import Activity, activity_plan, apply_activity
+    from rapport.imports.targets_orders import Order, apply_order, order_plan
+
+    PLANNERS["orders"] = (Order, order_plan, apply_order)
+
+    PLANNERS["activities"] = (Activity, activity_plan, apply_activity)
+
+
+_register_more()

@@ -64,12 +64,56 @@ def _revert(actor: Actor, record: Any, before: dict[str, Any]) -> None:
             phones=before.get("phones"),
             tags=before.get("tags"),
         )
+    elif type(record).__name__ == "Order":
+        from rapport.imports.targets_orders import revert_order
+
+        revert_order(actor, record, before)
+    elif type(record).__name__ == "Activity":
+        from rapport.imports.targets_activities import revert_activity
+
+        revert_activity(actor, record, before)
+    elif type(record).__name__ == "Product":
+        from rapport.sales.services import products as product_services
+
+        data = {k: v for k, v in fields.items() if k in product_services.PRODUCT_FIELDS}
+        product_services.product_update(actor=actor, product=record, data=data, prices=before.get("prices", {}))
+    elif type(record).__name__ == "Deal":
+        _revert_deal(actor, record, before)
     elif isinstance(record, Company):
         data = {k: v for k, v in fields.items() if k in _COMPANY_FIELDS}
         record.custom = before.get("custom", {})
         contact_services.company_update(
             actor=actor, company=record, data=data, domains=before.get("domains"), tags=before.get("tags")
         )
+
+
+def _revert_deal(actor: Actor, deal: Any, before: dict[str, Any]) -> None:
+    """Put back a deal's fields, stage and open / won / lost status as they were before the import."""
+    import datetime as dt
+
+    from rapport.sales.models import Pipeline, Stage
+    from rapport.sales.services import deals as deal_services
+
+    fields = before.get("fields", {})
+    if fields.get("status") == "open" and not deal.is_open:
+        deal = deal_services.deal_reopen(actor=actor, deal=deal)
+    data: dict[str, Any] = {}
+    for name in deal_services.EDIT_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name == "pipeline":
+            value = Pipeline.all_objects.get(pk=value)
+        elif name == "stage":
+            value = Stage.all_objects.get(pk=value)
+        elif name in ("owner", "company"):
+            name = f"{name}_id"
+        elif name == "expected_close_date" and value:
+            value = dt.date.fromisoformat(value)
+        data[name] = value
+    owner_id, company_id = data.pop("owner_id", None), data.pop("company_id", None)
+    deal.owner_id, deal.company_id = owner_id, company_id
+    deal_services.deal_update(actor=actor, deal=deal, data=data, tags=before.get("tags"))
 
 
 def undo_items(actor: Actor, run: ImportRun) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from rapport.core.models import Workspace
 from rapport.core.permissions import actor_for
 from rapport.core.scoping import audit_context, workspace_scope
 from rapport.imports import services
+from rapport.imports.mapping import TARGETS
 
 
 def bar(done: int, total: int, started: float, width: int = 30) -> str:
@@ -38,8 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--workspace", required=True, help="Workspace slug or id.")
         parser.add_argument("--user", required=True, help="E-mail of the member the import acts as.")
-        parser.add_argument("--target", choices=["contacts", "companies"])
-        parser.add_argument("--dedupe", help="Dedupe key (email, phone, external_id, domain, name, or 'none').")
+        parser.add_argument("--target", choices=list(TARGETS))
+        parser.add_argument("--dedupe", help="Dedupe key (see docs/imports.md; 'none' for no dedupe).")
         parser.add_argument("--policy", choices=["skip", "update", "create"])
         parser.add_argument("--tag", action="append", default=[])
         parser.add_argument("--dry-run", action="store_true")
