@@ -36,6 +36,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from rapport.contacts.models import CompanySize, LeadSource, LeadStatus
 from rapport.core.models import Workspace
 from rapport.ops import wordlists as W
 from rapport.ops.bulk import Table, Writer, instances, money
@@ -44,10 +45,11 @@ from rapport.ops.indexing import HistoryWriter, SearchWriter
 Log = Callable[[str], None]
 LIFECYCLE = (("subscriber", 10), ("lead", 30), ("marketing_qualified", 12), ("sales_qualified", 10))
 LIFECYCLE += (("opportunity", 12), ("customer", 22), ("evangelist", 4))
-LEAD_STATUS = ("new", "open", "in_progress", "connected", "bad_timing", "unqualified")
-LEAD_SOURCE = ("website", "referral", "event", "cold_outreach", "partner", "advertising", "social", "import")
+# the models' own choices: the bulk path (COPY) does not run field validation
+LEAD_STATUS = tuple(LeadStatus.values)
+LEAD_SOURCE = tuple(LeadSource.values)
 INDUSTRY = ("software", "finance", "healthcare", "manufacturing", "retail", "education", "media", "logistics")
-SIZES = ("1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001+")
+SIZES = tuple(CompanySize.values)
 TIERS = ("strategic", "key", "standard")
 LANGUAGES = ("english", "german", "french", "spanish", "japanese", "portuguese")
 TAGS = ("VIP", "Newsletter", "Partner", "Event 2026", "Churn risk")
