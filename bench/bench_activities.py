@@ -46,25 +46,6 @@ DUE = 20  # reminders due at each measured sweep
 DEFAULT_ACTIVITIES = 20_000  # what prepare() seeds when the bench records are missing
 DEFAULT_TASKS = 20_000
 KINDS = ("note", "call", "meeting")
-ACTIVITY_COLUMNS = [
-    "id",
-    "workspace_id",
-    "kind",
-    "subject",
-    "body",
-    "occurred_at",
-    "call_direction",
-    "call_duration_seconds",
-    "call_outcome",
-    "starts_at",
-    "ends_at",
-    "location",
-    "owner_id",
-    "created_at",
-    "updated_at",
-    "created_by_id",
-    "updated_by_id",
-]
 TASK_COLUMNS = [
     "id",
     "workspace_id",
@@ -396,6 +377,7 @@ class _Writer:
     def __init__(self, workspace_id: int) -> None:
         from rapport.activities.models import Activity, ActivityLink, Task
         from rapport.ops.bulk import Table
+        from rapport.ops.generator_activities import ACTIVITY_COLUMNS
 
         self.ws = workspace_id
         self.activity_t = Table(Activity, ACTIVITY_COLUMNS)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiosmtpd.controller import Controller
 
-from rapport.core.worker import RapportWorker
+from tests.core.test_worker import make_worker
 
 
 def free_port() -> int:
@@ -93,20 +93,7 @@ def smtp_down(settings) -> int:
 
 def run_worker() -> None:
     """Run every ready task in-process, as ``manage.py rapport_worker --batch`` does."""
-    RapportWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="activities-test",
-        excluded_queue_names=[],
-        heartbeat_seconds=10,
-        lost_after_seconds=60,
-        periodic=False,
-        heartbeat_thread=False,
-    ).run()
+    make_worker("activities-test").run()
 
 
 @pytest.fixture

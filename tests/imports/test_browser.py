@@ -19,9 +19,9 @@ from playwright.sync_api import Locator, Page, Route, expect
 import tests.browser.conftest as browser_fixtures
 from rapport.contacts import services as contact_services
 from rapport.contacts.models import Company, Contact, EmailAddress
-from rapport.core.worker import RapportWorker
 from rapport.imports.models import ImportItem, ImportRun, ImportStatus
 from tests.browser.quality import DESKTOP, PHONE, check_page_quality, login
+from tests.core.test_worker import make_worker
 from tests.imports.conftest import FIXTURES
 
 browser = browser_fixtures.browser
@@ -78,20 +78,7 @@ def run_the_task_worker(page: Page, polls: re.Pattern[str], task_path: str) -> N
         page.wait_for_timeout(100)
     assert held, "the page never polled the server"
     assert DBTaskResult.objects.filter(status="READY", task_path=task_path).count() == 1
-    RapportWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="browser-test-worker",
-        excluded_queue_names=[],
-        heartbeat_seconds=10,
-        lost_after_seconds=60,
-        periodic=False,
-        heartbeat_thread=False,
-    ).run()
+    make_worker("browser-test-worker").run()
     assert DBTaskResult.objects.get(task_path=task_path).status == "SUCCESSFUL"
     for route in held:
         route.continue_()

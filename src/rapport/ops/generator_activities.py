@@ -45,6 +45,28 @@ class PowerLaw:
         return self.ids.at(shuffled)
 
 
+# the columns an activity row is written with (the benchmarks seed the same way)
+ACTIVITY_COLUMNS = [
+    "id",
+    "workspace_id",
+    "kind",
+    "subject",
+    "body",
+    "occurred_at",
+    "call_direction",
+    "call_duration_seconds",
+    "call_outcome",
+    "starts_at",
+    "ends_at",
+    "location",
+    "owner_id",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+]
+
+
 def write_activities(gen: Generator) -> None:
     if importlib.util.find_spec("rapport.activities.models") is None:
         gen.log("  activities: the activities app is not installed; none generated")
@@ -55,28 +77,7 @@ def write_activities(gen: Generator) -> None:
     if total <= 0 or not len(gen.contact_ids):
         return
     rng = gen.rng
-    activity_t = Table(
-        Activity,
-        [
-            "id",
-            "workspace_id",
-            "kind",
-            "subject",
-            "body",
-            "occurred_at",
-            "call_direction",
-            "call_duration_seconds",
-            "call_outcome",
-            "starts_at",
-            "ends_at",
-            "location",
-            "owner_id",
-            "created_at",
-            "updated_at",
-            "created_by_id",
-            "updated_by_id",
-        ],
-    )
+    activity_t = Table(Activity, ACTIVITY_COLUMNS)
     link_t = Table(ActivityLink, ["workspace_id", "activity_id", "target_type", "target_id", "occurred_at", "kind"])
     contacts = PowerLaw(gen.contact_ids, rng)
     deals = PowerLaw(gen.deal_ids, rng) if len(getattr(gen, "deal_ids", ())) else None
