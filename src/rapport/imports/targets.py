@@ -166,6 +166,14 @@ def _owner(ctx: Context, email: str) -> int | None:
     return ctx.owners[key]
 
 
+def _owner_or_warn(ctx: Context, row: int, column: str, email: str) -> int | None:
+    """The member an owner e-mail names; when nobody matches, a warning and the importer owns the record."""
+    owner = _owner(ctx, email)
+    if owner is None:
+        ctx.warn(row, column, email, "No member of this workspace has this e-mail; you own the record.")
+    return owner
+
+
 def _choice(model: type, field_name: str, text: str) -> str:
     choices = model._meta.get_field(field_name).choices
     norm = re.sub(r"[^a-z0-9]", "", text.lower())
@@ -286,15 +294,8 @@ def contact_plan(ctx: Context, row: int, values: dict[str, list[tuple[str, str]]
         except ValueError as exc:
             ctx.warn(row, values["birthday"][0][0], first("birthday"), str(exc))
     if "owner_email" in values:
-        owner = _owner(ctx, first("owner_email"))
-        if owner is None:
-            ctx.warn(
-                row,
-                values["owner_email"][0][0],
-                first("owner_email"),
-                "No member of this workspace has this e-mail; you own the record.",
-            )
-        else:
+        owner = _owner_or_warn(ctx, row, values["owner_email"][0][0], first("owner_email"))
+        if owner is not None:
             data["owner"] = owner
     if not (data["first_name"] or data["last_name"]):
         errors.append(
@@ -470,15 +471,8 @@ def company_plan(ctx: Context, row: int, values: dict[str, list[tuple[str, str]]
         except ValueError as exc:
             errors.append(RowError(row, values["annual_revenue"][0][0], str(exc)))
     if "owner_email" in values:
-        owner = _owner(ctx, first("owner_email"))
-        if owner is None:
-            ctx.warn(
-                row,
-                values["owner_email"][0][0],
-                first("owner_email"),
-                "No member of this workspace has this e-mail; you own the record.",
-            )
-        else:
+        owner = _owner_or_warn(ctx, row, values["owner_email"][0][0], first("owner_email"))
+        if owner is not None:
             data["owner"] = owner
     if errors:
         raise RowInvalid(errors)

@@ -25,7 +25,7 @@ from rapport.imports.targets import (
     RowInvalid,
     _choice,
     _find_company,
-    _owner,
+    _owner_or_warn,
     parse_date,
     parse_decimal,
 )
@@ -77,15 +77,8 @@ def order_plan(ctx: Context, row: int, values: dict[str, list[tuple[str, str]]])
     if _first(values, "notes"):
         data["notes"] = _first(values, "notes")
     if "owner_email" in values:
-        owner = _owner(ctx, _first(values, "owner_email"))
-        if owner is None:
-            ctx.warn(
-                row,
-                _column(values, "owner_email"),
-                _first(values, "owner_email"),
-                "No member of this workspace has this e-mail; you own the record.",
-            )
-        else:
+        owner = _owner_or_warn(ctx, row, _column(values, "owner_email"), _first(values, "owner_email"))
+        if owner is not None:
             data["owner"] = get_user_model().objects.get(pk=owner)
     contact = None
     if _first(values, "contact_email"):

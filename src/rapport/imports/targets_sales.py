@@ -26,7 +26,7 @@ from rapport.imports.targets import (
     RowInvalid,
     _choice,
     _find_company,
-    _owner,
+    _owner_or_warn,
     parse_date,
     parse_decimal,
 )
@@ -158,15 +158,8 @@ def deal_plan(ctx: Context, row: int, values: dict[str, list[tuple[str, str]]]) 
         if len(data["next_step"]) > 200:
             errors.append(RowError(row, _column(values, "next_step"), "At most 200 characters."))
     if "owner_email" in values:
-        owner = _owner(ctx, _first(values, "owner_email"))
-        if owner is None:
-            ctx.warn(
-                row,
-                _column(values, "owner_email"),
-                _first(values, "owner_email"),
-                "No member of this workspace has this e-mail; you own the record.",
-            )
-        else:
+        owner = _owner_or_warn(ctx, row, _column(values, "owner_email"), _first(values, "owner_email"))
+        if owner is not None:
             data["owner"] = get_user_model().objects.get(pk=owner)
     lost_reason = None
     if status == DealStatus.LOST:
