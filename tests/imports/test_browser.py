@@ -72,10 +72,10 @@ def run_the_task_worker(page: Page, polls: re.Pattern[str], task_path: str) -> N
         held.append(route)
 
     page.route(polls, hold)
-    for _ in range(60):  # once a poll is held, no request of this page is in the server
+    for _ in range(300):  # once a poll is held, no request of this page is in the server
         if held:
             break
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(100)  # a slow CI machine may take seconds to load the page
     assert held, "the page never polled the server"
     assert DBTaskResult.objects.filter(status="READY", task_path=task_path).count() == 1
     make_worker("browser-test-worker").run()
@@ -219,6 +219,7 @@ def test_a_file_without_header_is_mapped_by_position_and_undo_removes_the_compan
     check_at_both_widths(page)
 
     page.get_by_role("button", name="Start import").click()
+    expect(page.get_by_role("region", name="Progress")).to_contain_text("of 2 rows")
     run_the_task_worker(page, re.compile(r"/imports/\d+/progress/$"), "rapport.imports.tasks.run_import")
     expect(page.get_by_role("progressbar")).to_have_attribute("value", "2")
     expect(page.get_by_role("region", name="Progress")).to_contain_text("Done: 2 of 2 rows")
