@@ -38,8 +38,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=60, help="run time after the ramp-up (default 60)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
+    parser.add_argument(
+        "--think",
+        type=think_range,
+        default=(2.0, 8.0),
+        help="pause between one user's clicks, MIN,MAX seconds (default 2,8: reading the page; 0.5,2 = stress)",
+    )
     parser.add_argument("--password", default=os.environ.get("RAPPORT_DEMO_PASSWORD", "rapport-demo"))
     return parser.parse_args(argv)
+
+
+def think_range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX seconds such as 2,8, got {text!r}") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"expected 0 <= MIN <= MAX, got {text!r}")
+    return low, high
 
 
 def pick_data(path: Path, password: str) -> dict:
@@ -139,10 +155,15 @@ def main(argv: list[str]) -> int:
         "--run-time", f"{args.seconds + 5}s", "--stop-timeout", "10", "--csv", str(prefix), "--only-summary",
         "--loglevel", "WARNING", "--reset-stats",
     ]  # fmt: skip
-    print(f"locust: {users} users for {args.seconds} s against {base_url} ({engine})…", file=sys.stderr)
+    pause = f"{args.think[0]:g}-{args.think[1]:g} s between clicks"
+    print(f"locust: {users} users ({pause}) for {args.seconds} s against {base_url} ({engine})…", file=sys.stderr)
     try:
         done = subprocess.run(
-            command, env=os.environ | {"LOADTEST_DATA": str(data_file)}, capture_output=True, text=True, check=False
+            command,
+            env=os.environ | {"LOADTEST_DATA": str(data_file), "LOADTEST_THINK": "{},{}".format(*args.think)},
+            capture_output=True,
+            text=True,
+            check=False,
         )
     finally:
         server.stop()
@@ -180,6 +201,7 @@ def main(argv: list[str]) -> int:
             "engine": engine,
             "users": users,
             "seconds": args.seconds,
+            "think_seconds": list(args.think),
             "server": f"gunicorn, {args.workers} workers x {args.threads} threads, production settings",
             "contacts": data["records"],
             "python": platform.python_version(),
@@ -193,7 +215,8 @@ def main(argv: list[str]) -> int:
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(table(rows))
     print(
-        f"\n{engine}, {users} users, {data['records']:,} contacts: p95 {total['p95_ms']} ms, {errors} errors, "
+        f"\n{engine}, {users} users ({pause}), "
+        f"{data['records']:,} contacts: {total['rps']:.1f} req/s, p95 {total['p95_ms']} ms, {errors} errors, "
         f"{locked} 'database is locked' -> target {'met' if met else 'NOT met'} ({verdict['target']})"
     )
     print(f"Wrote {path.relative_to(ROOT)}")

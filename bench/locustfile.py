@@ -2,8 +2,9 @@
 
 Each simulated user works in a session of the demo workspace's owner or admin (opened once by
 loadtest.py: logging in 50 times at once measures password hashing and trips the login rate
-limit), then, with pauses of
-0.5 to 2 s: opens lists (contacts, companies, deals), record pages, searches (API and the
+limit), then, with pauses between clicks (``LOADTEST_THINK`` = "min,max" seconds, 2 to 8 s by
+default: a person reads the page before the next click; loadtest.py ``--think 0.5,2`` makes a
+stress run), opens lists (contacts, companies, deals), record pages, searches (API and the
 command palette), edits a contact through the API, moves a deal on the board, and reads API
 pages. Record ids and stages come from ``LOADTEST_DATA`` (a JSON file written by loadtest.py).
 
@@ -21,10 +22,11 @@ import random
 from locust import HttpUser, between, task
 
 DATA = json.loads(open(os.environ["LOADTEST_DATA"]).read())  # noqa: SIM115 - read once at start
+THINK_MIN, THINK_MAX = (float(s) for s in os.environ.get("LOADTEST_THINK", "2,8").split(","))
 
 
 class CrmUser(HttpUser):
-    wait_time = between(0.5, 2.0)
+    wait_time = between(THINK_MIN, THINK_MAX)
 
     def on_start(self) -> None:
         """Reuse one of the sessions loadtest.py opened (the mix measures work, not password hashing)."""

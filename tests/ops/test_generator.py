@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections import Counter
 from decimal import Decimal
@@ -146,3 +147,32 @@ def test_every_generated_value_of_a_choice_field_is_one_of_its_choices(workspace
                 if bad:
                     wrong[f"{model._meta.label}.{field.name}"] = sorted(bad)
     assert not wrong, f"values outside the field's choices: {wrong}"
+
+
+def test_more_activities_adds_timelines_over_the_existing_records_only(workspace):
+    """``seed_demo --more-activities N``: N activities linked to records already there, nothing else new."""
+    from rapport.activities.models import Activity, ActivityLink
+
+    _generate(workspace, 120)
+    with workspace_scope(workspace.pk):
+        contacts, deals = (
+            set(Contact.objects.values_list("pk", flat=True)),
+            set(Deal.objects.values_list("pk", flat=True)),
+        )
+        companies = set(Company.objects.values_list("pk", flat=True))
+        before = Activity.objects.count()
+        top = Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    call_command("seed_demo", "--more-activities", "300", "--chunk", "70", stdout=io.StringIO())
+    with workspace_scope(workspace.pk):
+        assert Activity.objects.count() == before + 300
+        assert set(Contact.objects.values_list("pk", flat=True)) == contacts
+        assert set(Deal.objects.values_list("pk", flat=True)) == deals
+        links = ActivityLink.objects.filter(activity_id__gt=top)
+        assert not Activity.objects.filter(pk__gt=top).exclude(pk__in=links.values("activity_id")).exists()
+        targets = {"contacts.contact": contacts, "sales.deal": deals, "contacts.company": companies}
+        for target_type, target_id in links.values_list("target_type", "target_id"):
+            assert target_id in targets[target_type]
+        made = RecordHistory.objects.filter(content_type=ContentType.objects.get_for_model(Activity), action="create")
+        assert made.filter(object_id__gt=top).count() == 300
+    with pytest.raises(CommandError, match="--more-activities must be at least 1"):
+        call_command("seed_demo", "--more-activities", "0")

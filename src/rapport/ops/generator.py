@@ -99,6 +99,24 @@ class IdRanges:
         return self.firsts[block] + rank - self.starts[block]
 
 
+def _id_ranges(pairs) -> tuple[IdRanges, dict[int, int]]:
+    """Existing primary keys (as contiguous :class:`IdRanges` blocks) and each one's company."""
+    ranges, company = IdRanges(), {}
+    first = previous = None
+    for pk, company_id in pairs.order_by("pk").iterator(chunk_size=20_000):
+        if company_id:
+            company[pk] = company_id
+        if previous is not None and pk == previous + 1:
+            previous = pk
+            continue
+        if first is not None:
+            ranges.add(first, previous - first + 1)
+        first = previous = pk
+    if first is not None:
+        ranges.add(first, previous - first + 1)
+    return ranges, company
+
+
 class Generator:
     def __init__(self, workspace: Workspace, plan: Plan, log: Log = print):
         self.workspace, self.plan, self.log = workspace, plan, log
@@ -154,6 +172,26 @@ class Generator:
             self._deals()
             self._documents()
             self._activities()
+            self.writer.close()
+            self._finish()
+        return self.counts
+
+    def top_up_activities(self, total: int) -> dict[str, int]:
+        """Add ``total`` activities over the workspace's existing contacts and deals (no new records).
+
+        Lets a benchmark reach millions of activities without generating millions more contacts;
+        the same power law, links and History rows as :meth:`run`.
+        """
+        from rapport.contacts.models import Contact
+        from rapport.core.scoping import workspace_scope
+        from rapport.ops.generator_activities import write_activities
+        from rapport.sales.models import Deal
+
+        with workspace_scope(self.ws):
+            self._setup()
+            self.contact_ids, self.contact_company = _id_ranges(Contact.objects.values_list("pk", "company_id"))
+            self.deal_ids, self.deal_company = _id_ranges(Deal.objects.values_list("pk", "company_id"))
+            write_activities(self, total=total)
             self.writer.close()
             self._finish()
         return self.counts

@@ -67,13 +67,15 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def write_activities(gen: Generator) -> None:
+def write_activities(gen: Generator, total: int | None = None) -> None:
+    """``total`` activities (default: ``plan.activities`` per planned contact) over ``gen``'s contacts and deals."""
     if importlib.util.find_spec("rapport.activities.models") is None:
         gen.log("  activities: the activities app is not installed; none generated")
         return
     from rapport.activities.models import Activity, ActivityLink
 
-    total = round(gen.plan.activities * gen.plan.contacts)
+    if total is None:
+        total = round(gen.plan.activities * gen.plan.contacts)
     if total <= 0 or not len(gen.contact_ids):
         return
     rng = gen.rng

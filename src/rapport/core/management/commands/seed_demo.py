@@ -24,6 +24,11 @@ def _date(value: str) -> dt.date:
         raise CommandError(f"--as-of: {value!r} is not a date like 2026-12-01") from None
 
 
+def _can_write_in_a_thread() -> bool:
+    """PostgreSQL, outside a transaction: a second connection would not see uncommitted rows."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
 class Command(BaseCommand):
     help = "Create (or top up) the demo workspace with its owner login and demo data; --contacts N adds a big data set."
 
@@ -38,6 +43,12 @@ class Command(BaseCommand):
         scale.add_argument("--orders", type=int, help="Orders (default: contacts / 50).")
         scale.add_argument("--quotes", type=int, help="Quotes (default: contacts / 100).")
         scale.add_argument("--activities", type=float, default=1.5, help="Activities per contact on average.")
+        scale.add_argument(
+            "--more-activities",
+            type=int,
+            metavar="N",
+            help="Add N activities over the contacts and deals already there (no new records).",
+        )
         scale.add_argument("--chunk", type=int, default=20_000, help="Rows per transaction.")
         scale.add_argument("--no-history", action="store_true", help="Skip the 'created' History rows.")
 
@@ -51,10 +62,32 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         if options.get("contacts") is not None:
             self._generate(workspace, options)
+        if options.get("more_activities") is not None:
+            self._top_up(workspace, options)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Log in at http://127.0.0.1:8000/ with:"))
         self.stdout.write(f"  email:    {DEMO_OWNER_EMAIL}")
         self.stdout.write(f"  password: {password}")
+
+    def _top_up(self, workspace, options) -> None:
+        from rapport.ops.generator import Generator, Plan
+
+        total = options["more_activities"]
+        if total < 1:
+            raise CommandError("--more-activities must be at least 1.")
+        plan = Plan(
+            contacts=0,
+            seed=options["seed"],
+            chunk=options["chunk"],
+            history=not options["no_history"],
+            threaded=_can_write_in_a_thread(),
+        )
+        if options.get("as_of"):
+            plan.as_of = options["as_of"]
+        self.stdout.write(f"Adding {total:,} activities over the existing contacts and deals (seed {plan.seed})…")
+        counts = Generator(workspace, plan, log=self.stdout.write).top_up_activities(total)
+        for name, value in counts.items():
+            self.stdout.write(f"  {value:>12,} {name}")
 
     def _generate(self, workspace, options) -> None:
         from rapport.ops.generator import Generator, Plan
@@ -76,7 +109,7 @@ class Command(BaseCommand):
             activities=options["activities"],
             chunk=options["chunk"],
             history=not options["no_history"],
-            threaded=connection.vendor == "postgresql",
+            threaded=_can_write_in_a_thread(),
         )
         if options.get("as_of"):
             plan.as_of = options["as_of"]
