@@ -150,7 +150,9 @@ def main(argv: list[str]) -> None:
         raise SystemExit(f"Workspace {args.workspace!r} has no owner to act as.")
     owner = membership.user
     load = os.getloadavg()
-    sys.stdout.write(f"engine {_engine()}, workspace {workspace.slug}, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
+    sys.stdout.write(
+        f"engine {_engine()}, workspace {workspace.slug}, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
+    )
     with workspace_scope(workspace.pk), audit_context(actor=owner, source="task"):
         actor = actor_for(owner, workspace)
         if args.only in (None, "export"):

@@ -161,6 +161,30 @@ else:
     }
     _db["CONN_HEALTH_CHECKS"] = False
 DATABASES = {"default": _db}
+
+# Optional read replica for reports (docs/operations.md §5): a streaming replica of default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if _db["ENGINE"] != "django.db.backends.postgresql" or not DATABASE_REPLICA_URL.startswith(
+        ("postgres:", "postgresql:", "pgsql:")
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL for both DATABASE_URL and the replica "
+            "(postgresql://user:password@replica-host:5432/dbname); unset it on SQLite."
+        )
+    try:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL could not be parsed: {exc}") from None
+    _replica.update(
+        ENGINE=_db["ENGINE"],
+        CONN_MAX_AGE=0,
+        CONN_HEALTH_CHECKS=False,
+        OPTIONS={"pool": dict(_db["OPTIONS"]["pool"])},
+        TEST={"MIRROR": "default"},  # tests read the replica's "copy" from the test database
+    )
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["rapport.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared across processes: database by default, Redis when REDIS_URL is set) -------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -81,6 +82,74 @@ def notify(
 
         email_notification.enqueue(workspace_id=workspace_id, notification_id=note.pk)
     return note
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One notification to write in bulk (:func:`notify_many`)."""
+
+    workspace_id: int
+    recipient_id: int
+    recipient_email: str
+    kind: str
+    title: str
+    url: str = ""
+    activity_id: int | None = None
+    actor_id: int | None = None
+
+
+def notify_many(items: list[Pending]) -> list[Notification]:
+    """Writes many notifications at once: the recipients' preferences in one query, the rows with one
+    ``bulk_create``, and one ``email_notifications`` task per workspace for the email copies.
+
+    Runs in the caller's transaction (the task rows commit with the notifications); works outside
+    a workspace scope (the reminder sweep covers every workspace).
+    """
+    if not items:
+        return []
+    from rapport.core.scoping import unscoped
+
+    workspaces = {item.workspace_id for item in items}
+    users = {item.recipient_id for item in items}
+    kinds = {item.kind for item in items}
+    with unscoped():
+        chosen = {
+            (ws, user, kind): channel
+            for ws, user, kind, channel in NotificationPreference.objects.filter(
+                workspace_id__in=workspaces, user_id__in=users, kind__in=kinds
+            ).values_list("workspace_id", "user_id", "kind", "channel")
+        }
+    rows, emailed = [], []
+    now = timezone.now()
+    for item in items:
+        channel = chosen.get((item.workspace_id, item.recipient_id, item.kind), default_channel(item.kind))
+        if channel == Channel.OFF:
+            continue
+        rows.append(
+            Notification(
+                workspace_id=item.workspace_id,
+                recipient_id=item.recipient_id,
+                kind=item.kind,
+                title=item.title[:250],
+                url=item.url,
+                actor_id=item.actor_id,
+                activity_id=item.activity_id,
+                created_at=now,
+            )
+        )
+        emailed.append(channel == Channel.EMAIL and bool(item.recipient_email))
+    with unscoped():
+        created = Notification.objects.bulk_create(rows)
+    by_workspace: dict[int, list[int]] = {}
+    for note, email in zip(created, emailed, strict=True):
+        if email:
+            by_workspace.setdefault(note.workspace_id, []).append(note.pk)
+    if by_workspace:
+        from rapport.activities.tasks import email_notifications
+
+        for workspace_id, ids in by_workspace.items():
+            email_notifications.enqueue(workspace_id=workspace_id, notification_ids=ids)
+    return created
 
 
 def mark_read(workspace_id: int, user_id: int, ids: list[int] | None = None) -> int:

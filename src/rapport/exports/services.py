@@ -5,10 +5,15 @@ the records the person sees (``visible()``), filtered as on the list page. Every
 to the security log when it is requested. Small exports are built at once; larger ones
 (over ``EXPORT_INLINE_ROWS``) in a background task, with a download link when ready. The file is
 written in chunks (keyset over ids), so memory stays flat however many rows.
+
+Rows are built from fetched values, not model instances (:mod:`rapport.exports.rows`): that is what
+makes a million-row export take seconds rather than minutes. Columns that module does not know fall
+back to formatting model instances with the list columns' own display functions.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 from collections.abc import Iterator
@@ -26,10 +31,12 @@ from rapport.contacts.models import Company, Contact
 from rapport.core.permissions import Actor, visible
 from rapport.core.security import SecurityKind, log_security_event
 from rapport.exports import formats
+from rapport.exports import rows as fast
 from rapport.exports.models import ExportFormat, ExportRun, ExportStatus
 
 MODELS = {"contact": Contact, "company": Company}
-CHUNK = 2000
+CHUNK = 2000  # rows per chunk on the model-instance path (each row carries a model instance)
+VALUES_CHUNK = 5000  # rows per chunk on the values path (tuples: cheap; fewer round trips)
 
 
 def inline_rows() -> int:
@@ -107,10 +114,12 @@ def export_request(
 
 
 def _cells(spec, columns: list[str], record) -> list[Any]:
-    return [record.pk, *[bulk._cell_text(spec.columns[c], record) for c in columns]]
+    """One record's row through the list columns' own display functions (the fallback path)."""
+    return [record.pk, *[fast.cell(bulk._cell_text(spec.columns[c], record)) for c in columns]]
 
 
-def _records(queryset: models.QuerySet) -> Iterator[Any]:
+def _records(queryset: models.QuerySet) -> Iterator[list[Any]]:
+    """Model instances in keyset chunks of ``CHUNK`` (the fallback path)."""
     from rapport.tags.models import TaggedItem
 
     last = 0
@@ -126,36 +135,32 @@ def _records(queryset: models.QuerySet) -> Iterator[Any]:
         )
         if not rows:
             return
-        yield from rows
+        yield rows
         last = rows[-1].pk
 
 
-def _vcards(queryset: models.QuerySet) -> Iterator[str]:
-    last = 0
-    while True:
-        rows = list(
-            queryset.filter(pk__gt=last).order_by("pk").prefetch_related("emails", "phones", "addresses")[:CHUNK]
-        )
-        if not rows:
-            return
-        for c in rows:
-            yield formats.vcard(
-                {
-                    "first_name": c.first_name,
-                    "last_name": c.last_name,
-                    "company": c.company.name if c.company_id else "",
-                    "job_title": c.job_title,
-                    "emails": [(e.email, e.label) for e in c.emails.all()],
-                    "phones": [(p.number, p.label) for p in c.phones.all()],
-                    "addresses": [
-                        {k: getattr(a, k) for k in ("street", "city", "region", "postal_code", "country")}
-                        for a in c.addresses.all()
-                    ],
-                    "birthday": c.birthday.isoformat() if c.birthday else "",
-                    "uid": f"rapport-contact-{c.pk}",
-                }
-            )
-        last = rows[-1].pk
+def row_chunks(actor: Actor, run: ExportRun, spec, columns: list[str], queryset: models.QuerySet) -> Iterator[list]:
+    """The export's rows, ``[id, cell, …]`` with every cell final text (neutralised), chunk by chunk.
+
+    From fetched values when :mod:`rapport.exports.rows` knows every column; else from model
+    instances through the list columns' display functions (the same text, only slower).
+    """
+    plan = fast.plan_for(run.record_type, spec, columns, MODELS[run.record_type], actor.workspace.default_region)
+    if plan is None:
+        return ([_cells(spec, columns, r) for r in chunk] for chunk in _records(queryset))
+    return fast.rows(queryset, plan, VALUES_CHUNK)
+
+
+def _write_csv(stream: io.TextIOBase, header: list[str], chunks: Iterator[list[list[Any]]]) -> int:
+    """The CSV :func:`formats.write_csv` writes (BOM, header, excel dialect), a chunk per call."""
+    writer = csv.writer(stream)
+    stream.write("\ufeff")
+    writer.writerow([formats.neutralise(h) for h in header])
+    count = 0
+    for chunk in chunks:
+        writer.writerows(chunk)
+        count += len(chunk)
+    return count
 
 
 def export_build(*, actor: Actor, export_id: int) -> ExportRun:
@@ -171,19 +176,19 @@ def export_build(*, actor: Actor, export_id: int) -> ExportRun:
     count = 0
     with tempfile.TemporaryFile() as tmp:
         if run.format == ExportFormat.XLSX:
-            count = formats.write_xlsx(
-                tmp, header, (_cells(spec, columns, r) for r in _records(queryset)), title=f"{run.record_type}s"
-            )
+            chunks = row_chunks(actor, run, spec, columns, queryset)
+            rows = (row for chunk in chunks for row in chunk)
+            count = formats.write_xlsx(tmp, header, rows, title=f"{run.record_type}s")
         elif run.format == ExportFormat.VCF:
             text = io.TextIOWrapper(tmp, encoding="utf-8", newline="")
-            for card in _vcards(queryset):
-                text.write(card)
+            for card in fast.vcard_records(queryset, VALUES_CHUNK):
+                text.write(formats.vcard(card))
                 count += 1
             text.flush()
             text.detach()
         else:
             text = io.TextIOWrapper(tmp, encoding="utf-8", newline="")
-            count = formats.write_csv(text, header, (_cells(spec, columns, r) for r in _records(queryset)))
+            count = _write_csv(text, header, row_chunks(actor, run, spec, columns, queryset))
             text.flush()
             text.detach()
         tmp.seek(0)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 
 from rapport.api.permissions import IsWorkspaceMember, TokenScopePermission
 from rapport.api.viewsets import RecordViewSet, etag_for
+from rapport.core.replica import on_replica
 from rapport.sales import forecast as forecasting
 from rapport.sales.api.serializers import (
     DealSerializer,
@@ -375,6 +377,7 @@ class ForecastView(APIView):
         responses=ForecastSerializer,
         operation_id="forecast_retrieve",
     )
+    @method_decorator(on_replica)
     def get(self, request: Request) -> Response:
         actor = request._request.actor
         raw = request.query_params.get("period")

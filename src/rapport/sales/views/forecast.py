@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from rapport.core.decorators import workspace_required
+from rapport.core.replica import on_replica
 from rapport.sales import forecast as forecasting
 from rapport.sales import selectors
 from rapport.sales.models import PeriodKind
@@ -19,6 +20,7 @@ def _bar(attainment) -> int:
 
 
 @workspace_required
+@on_replica
 def forecast(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     period = forecasting.Period.parse(request.GET.get("period"), today=timezone.localdate())

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from rapport.core.decorators import workspace_required
 from rapport.core.models import ConflictError
+from rapport.core.replica import reports_on_replica
 from rapport.sales import selectors
 from rapport.sales.forms import (
     AssignmentRuleForm,
@@ -141,9 +142,10 @@ def pipeline_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "new_stage_form": StageForm(prefix="new", initial={"probability": 50, "forecast_category": "pipeline"}),
         "delete_form": PipelineDeleteForm(pipeline=pipeline),
         "can_configure": can_configure,
-        "stats": selectors.stage_stats(actor, pipeline),
-        "cycle_days": selectors.sales_cycle_days(actor, pipeline),
     }
+    with reports_on_replica():  # analytics over the stage history: a replica's lag is harmless here
+        context["stats"] = selectors.stage_stats(actor, pipeline)
+        context["cycle_days"] = selectors.sales_cycle_days(actor, pipeline)
     return render(request, "sales/pipeline_edit.html", context)
 
 
