@@ -2,7 +2,7 @@
 
 Everything is read from the environment so that one file serves every machine:
 ``WEB_BIND`` (default 127.0.0.1:8000), ``WEB_WORKERS`` (default 2 x cores + 1, at most 8),
-``WEB_THREADS`` (1), ``WEB_TIMEOUT`` (30 s), ``WEB_MAX_REQUESTS`` (2000, with jitter, so a slow leak
+``WEB_THREADS`` (1), ``WEB_TIMEOUT`` (30 s), ``WEB_KEEPALIVE`` (75 s), ``WEB_MAX_REQUESTS`` (2000, with jitter, so a slow leak
 cannot grow forever). Access and error logs are JSON lines on stdout like the app's own logs.
 """
 
@@ -16,7 +16,10 @@ workers = int(os.environ.get("WEB_WORKERS") or min(8, 2 * (os.cpu_count() or 1) 
 threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
+# Idle keep-alive connections must outlive the client's (or load balancer's) idea of them: when the
+# server closes one at the moment a client reuses it, that request fails with a reset. 75 s is
+# longer than common balancer idle timeouts (60 s) and than a person's pause between clicks.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 preload_app = False  # each worker opens its own database pool after the fork
