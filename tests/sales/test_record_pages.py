@@ -144,3 +144,25 @@ def test_editing_a_deal_sets_its_tags_and_the_board_filters_by_them(cast, login,
     board = client.get(reverse("sales:pipeline_board", args=[deal.pipeline_id]), {"tag": hot.pk}).content.decode()
     assert "Renamed deal" in board
     assert 'class="tag tag-grey">Hot<' in board
+
+
+def test_the_deal_contact_picker_offers_the_companys_people_first_then_everyone_by_name(cast, acting, deal):
+    from rapport.sales.forms import DealContactForm
+
+    with acting(cast.owner, cast.workspace) as actor:
+        acme = Company.objects.create(name="Acme", owner=cast.sales)
+        deal.company = acme
+        deal.save()
+        Contact.objects.create(first_name="Zoe", last_name="Zed", company=acme, owner=cast.sales)
+        Contact.objects.create(first_name="Yan", last_name="Young", company=acme, owner=cast.sales)
+        Contact.objects.create(first_name="Ada", last_name="Abel", owner=cast.sales)
+        Contact.objects.create(first_name="Bo", last_name="Berg", owner=cast.sales)
+        field = DealContactForm(actor=actor, deal=deal).fields["contact"]
+        names = [str(label) for value, label in field.choices if value]
+        assert [n.split()[0] for n in names[:4]] == ["Yan", "Zoe", "Ada", "Bo"]
+        field.limit = 3  # the company's people, then the others up to the limit
+        assert [str(label).split()[0] for value, label in field.choices if value] == ["Yan", "Zoe", "Ada"]
+        # without a company: everyone by name
+        deal.company = None
+        plain = DealContactForm(actor=actor, deal=deal).fields["contact"]
+        assert [str(label).split()[0] for value, label in plain.choices if value][:2] == ["Ada", "Bo"]
