@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 
+from rapport.contacts.models import Company
 from rapport.core.models import Membership
 from rapport.core.permissions import Actor, get_visible_or_404, visible
 from rapport.sales.models import (
@@ -200,7 +201,7 @@ CARD_FIELDS = (
     "stage_entered_at",
     "owner__full_name",
     "owner__email",
-    "company__name",
+    "company_id",  # names in a second query: a join made the planner scan every company
 )
 
 
@@ -286,8 +287,14 @@ def board(actor: Actor, pipeline: Pipeline, filters: DealFilters | None = None) 
     if all(column.count <= CARDS_PER_COLUMN for column in columns.values()):
         rows = deals.order_by("stage_id", *order)  # everything fits: no window function needed
     else:
+        # Rank the bare deals (no joins) and join owner and company for the shown cards only.
         rank = models.Window(models.functions.RowNumber(), partition_by=[models.F("stage_id")], order_by=order)
-        rows = deals.annotate(rank=rank).filter(rank__lte=CARDS_PER_COLUMN).order_by("stage_id", "rank")
+        # (Two queries: as a subquery, the planner cannot tell how few rows the ranking keeps.)
+        shown = list(deals.annotate(rank=rank).filter(rank__lte=CARDS_PER_COLUMN).values_list("pk", flat=True))
+        rows = Deal.objects.filter(pk__in=shown).order_by("stage_id", *order)
+    card_rows = list(rows.values(*CARD_FIELDS))
+    company_ids = {row["company_id"] for row in card_rows if row["company_id"]}
+    company_names = dict(Company.objects.filter(pk__in=company_ids).values_list("pk", "name")) if company_ids else {}
     cards = [
         Card(
             pk=row["pk"],
@@ -299,11 +306,11 @@ def board(actor: Actor, pipeline: Pipeline, filters: DealFilters | None = None) 
             expected_close_date=row["expected_close_date"],
             stage_entered_at=row["stage_entered_at"],
             owner_name=_short_name(row["owner__full_name"], row["owner__email"]),
-            company_name=row["company__name"] or "",
+            company_name=company_names.get(row["company_id"], ""),
         )
-        for row in rows.values(*CARD_FIELDS)
+        for row in card_rows
     ]
-    tags = _tags_by_deal(deals.values("pk")) if cards else {}
+    tags = _tags_by_deal([card.pk for card in cards]) if cards else {}
     now = timezone.now()
     for card in cards:
         column = columns.get(card.stage_id)
