@@ -37,6 +37,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    """CPU seconds of this process (user + system): less sensitive than wall time to other load."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _current_rss_mb() -> float:
     try:
         with open("/proc/self/statm") as handle:
@@ -85,14 +91,15 @@ def bench_export(actor, args) -> None:
     run.save()
     baseline = _current_rss_mb()
     queries_before = len(connection.queries)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     run = _profiled(args.profile, lambda: exports.export_build(actor=actor, export_id=run.pk))
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, _cpu() - cpu
     size = run.file.size if run.file else 0
+    plural = exports.MODELS[args.record_type]._meta.verbose_name_plural
     sys.stdout.write(
-        f"export {run.row_count:,} {args.record_type}s to {args.format.upper()} "
+        f"export {run.row_count:,} {plural} to {args.format.upper()} "
         f"[{_engine()}; columns: {','.join(run.columns)}]: {took:.2f} s "
-        f"({run.row_count / took if took else 0:,.0f} rows/s), file {size / 2**20:,.1f} MB, "
+        f"({run.row_count / took if took else 0:,.0f} rows/s; {cpu:.1f} s CPU in Python), file {size / 2**20:,.1f} MB, "
         f"peak RSS {_rss_mb():,.0f} MB (RSS before the export {baseline:,.0f} MB)"
         + (f", {len(connection.queries) - queries_before} queries" if connection.queries else "")
         + "\n"
@@ -105,24 +112,38 @@ def bench_export(actor, args) -> None:
 
 
 def bench_scan(actor, args) -> None:
+    from rapport.core.permissions import visible
     from rapport.duplicates import services as duplicates
 
-    started = time.perf_counter()
-    groups = _profiled(args.profile, lambda: duplicates.scan(actor, args.record_type))
-    took = time.perf_counter() - started
-    count = duplicates.visible_count(actor, args.record_type) if hasattr(duplicates, "visible_count") else None
-    pairs = sum(len(g.records) * (len(g.records) - 1) // 2 for g in groups)
+    model = duplicates.MODELS[args.record_type]
+    count, plural = visible(model.objects.all(), actor).count(), model._meta.verbose_name_plural
+    started, cpu = time.perf_counter(), _cpu()
+    groups = _profiled(args.profile, lambda: duplicates.scan(actor, args.record_type, limit=args.limit))
+    took, cpu = time.perf_counter() - started, _cpu() - cpu
+    sys.stdout.write(
+        f"duplicate scan over {count:,} {plural} [{_engine()}], as the page/API run it "
+        f"(limit {args.limit}): {took:.2f} s ({cpu:.1f} s CPU in Python), {_summary(groups)}, "
+        f"peak RSS {_rss_mb():,.0f} MB\n"
+    )
+    if not args.full:
+        return
+    started, cpu = time.perf_counter(), _cpu()
+    groups = list(duplicates.find_groups(actor, args.record_type))
+    took, cpu = time.perf_counter() - started, _cpu() - cpu
+    sys.stdout.write(
+        f"duplicate detection over {count:,} {plural} [{_engine()}], every group (ids, no records): "
+        f"{took:.2f} s ({cpu:.1f} s CPU in Python), {_summary(groups)}, peak RSS {_rss_mb():,.0f} MB\n"
+    )
+
+
+def _summary(groups) -> str:
     reasons: dict[str, int] = {}
     for group in groups:
         reasons[group.reason] = reasons.get(group.reason, 0) + 1
-    total = getattr(groups, "total", None)
-    sys.stdout.write(
-        f"duplicate scan over {f'{count:,} ' if count is not None else ''}{args.record_type}s [{_engine()}]: "
-        f"{took:.2f} s, {len(groups)} groups shown ({', '.join(f'{k}: {v}' for k, v in reasons.items())}), "
-        f"{pairs:,} pairs in them"
-        + (f"; {total:,} groups in all" if total is not None else "")
-        + f", peak RSS {_rss_mb():,.0f} MB\n"
-    )
+    records = {i for g in groups for i in g.ids}
+    pairs = sum(len(g.ids) * (len(g.ids) - 1) // 2 for g in groups)
+    shown = ", ".join(f"{reason}: {n:,}" for reason, n in reasons.items()) or "none"
+    return f"{len(groups):,} groups ({shown}), {len(records):,} records in them, {pairs:,} pairs"
 
 
 def main(argv: list[str]) -> None:
@@ -140,6 +161,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--format", choices=("csv", "xlsx", "vcf"), default="csv")
     parser.add_argument("--columns", help="comma-separated column keys, or 'all' (default: the list's defaults)")
     parser.add_argument("--filter", action="append", help="a list filter, e.g. lifecycle_stage:eq:customer")
+    parser.add_argument("--limit", type=int, default=200, help="groups the scan returns (API: 200, page: 100)")
+    parser.add_argument("--full", action="store_true", help="also find every duplicate group (ids only)")
     parser.add_argument("--profile", metavar="FILE", help="run under cProfile, save the stats there, print the top")
     parser.add_argument("--keep-file", action="store_true", help="keep the export file (default: removed)")
     args = parser.parse_args(argv)

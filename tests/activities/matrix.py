@@ -40,6 +40,23 @@ def _private_note(cast, owner, workspace):
     return make_activity(owner, workspace, kind="note", target=_contact(cast, owner, workspace), is_private=True)
 
 
+def _meeting(cast, owner, workspace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.activities.models import MeetingAttendee
+    from rapport.core.scoping import workspace_scope
+    from tests.activities.factories import make_activity
+
+    guest = _contact(cast, owner, workspace)
+    starts = timezone.now() + timedelta(days=1)
+    meeting = make_activity(owner, workspace, kind="meeting", target=guest, starts_at=starts, occurred_at=starts)
+    with workspace_scope(workspace.pk):
+        MeetingAttendee.objects.create(workspace=workspace, activity=meeting, contact=guest, email=guest.primary_email)
+    return meeting
+
+
 def _task(cast, owner, workspace):
     from tests.activities.factories import make_task
 
@@ -173,6 +190,14 @@ ROWS = [
         **_JSON,
     ),
     Row("activities_api:activity-detail", change_status(ok=204), method="DELETE", make=_activity, kwargs=_pk, **_JSON),
+    Row(
+        "activities_api:activity-send-invitations",
+        change_status(ok=200),
+        method="POST",
+        make=_meeting,
+        kwargs=_pk,
+        **_JSON,
+    ),
     Row("activities_api:note-list", roles_status(ALL_ROLES), anonymous=401),
     Row(
         "activities_api:note-detail",

@@ -236,9 +236,13 @@ def test_my_tasks_and_the_calendar_pass_the_quality_checks_on_desktop_and_phone(
         expect(section.get_by_role("link", name=re.compile(title))).to_be_visible()
     expect(page.get_by_role("region", name=re.compile("Upcoming"))).to_contain_text("every 6 months")
     _check_at_both_widths(page)
-    page.get_by_text("New task", exact=True).click()
+    page.get_by_role("link", name="New task", exact=True).click()  # one click to the task form
     expect(page.get_by_label("Title")).to_be_visible()
     _check_at_both_widths(page)
+    page.get_by_label("Title").fill("Written from the form")
+    page.get_by_role("button", name="Save task").click()
+    page.wait_for_url(re.compile(r"/tasks/$"))  # back to My tasks
+    expect(page.get_by_role("region", name=re.compile("Upcoming"))).to_contain_text("Written from the form")
 
     # Done from the list: the task closes.
     page.get_by_role("button", name=re.compile(r"^Done\W+Overdue follow-up$")).click()

@@ -48,6 +48,8 @@ def test_timelines_and_api_lists_run_as_many_queries_at_3n_as_at_n(cast, login):
         reverse("activities:timeline", args=["contacts.contact", contact.pk]),
         reverse("activities:my_tasks"),
         "/api/v1/activities/",
+        f"/api/v1/activities/?target_type=contacts.contact&target_id={contact.pk}",
+        reverse("activities:calendar"),
         "/api/v1/notes/",
         "/api/v1/tasks/",
     ]

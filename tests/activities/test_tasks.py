@@ -31,10 +31,44 @@ def test_my_tasks_buckets_overdue_today_upcoming_and_done(cast):
         done = make_task(cast.sales, cast.workspace, title="Done", status=TaskStatus.DONE, completed_at=noon)
         make_task(cast.sales_peer, cast.workspace, title="Peer's", due_in=None, due_at=noon)
         buckets = selectors.my_tasks(cast.actor(cast.sales), now=noon)
-    assert buckets["overdue"] == [overdue]
-    assert buckets["today"] == [today]
-    assert buckets["upcoming"] == [upcoming, undated]
-    assert buckets["done"] == [done]
+    shown = {name: [row.id for row in section.rows] for name, section in buckets.items()}
+    assert shown == {
+        "overdue": [overdue.pk],
+        "today": [today.pk],
+        "upcoming": [upcoming.pk, undated.pk],
+        "done": [done.pk],
+    }
+    assert not any(section.more for section in buckets.values())
+
+
+def test_my_tasks_shows_the_first_of_each_section_and_opens_one_in_full(cast, login, monkeypatch):
+    monkeypatch.setattr(selectors, "SECTION_LIMIT", 3)
+    for i in range(5):
+        make_task(
+            cast.sales, cast.workspace, title=f"Late {i}", due_in=None, due_at=timezone.now() - timedelta(days=5 - i)
+        )
+    make_task(
+        cast.sales,
+        cast.workspace,
+        title="Next week",
+        due_in=timedelta(days=7),
+        recurrence_unit="weeks",
+        recurrence_interval=2,
+        priority="high",
+    )
+    buckets = selectors.my_tasks(cast.actor(cast.sales))
+    assert [row.title for row in buckets["overdue"].rows] == ["Late 0", "Late 1", "Late 2"]
+    assert buckets["overdue"].more and not buckets["upcoming"].more
+    client = login(cast.sales)
+    html = client.get(reverse("activities:my_tasks")).content.decode()
+    assert "Late 2" in html and "Late 3" not in html
+    assert 'href="?show=overdue#tasks-overdue"' in html
+    assert "every 2 weeks" in html and "High" in html
+    task = Task.objects.get(title="Late 0")
+    assert f'href="/activities/{task.activity_id}/"' in html and f"/tasks/{task.pk}/complete/" in html
+    html = client.get(reverse("activities:my_tasks") + "?show=overdue").content.decode()
+    assert "Late 4" in html
+    assert client.get(reverse("activities:my_tasks") + "?show=bogus").status_code == 200
 
 
 def test_the_my_tasks_page_lists_my_open_tasks_and_not_others(cast, login):
@@ -249,3 +283,14 @@ def test_the_sweep_covers_every_workspace(cast, acting):
         (cast.workspace.pk, cast.sales.pk),
         (cast.other_workspace.pk, cast.outsider.pk),
     }
+
+
+def test_upcoming_lists_dated_tasks_soonest_first_then_undated_ones(cast, monkeypatch):
+    monkeypatch.setattr(selectors, "SECTION_LIMIT", 3)
+    undated = make_task(cast.sales, cast.workspace, title="Someday", due_in=None)
+    later = [make_task(cast.sales, cast.workspace, title=f"In {n} days", due_in=timedelta(days=n)) for n in (3, 2)]
+    section = selectors.my_tasks(cast.actor(cast.sales))["upcoming"]
+    assert [row.id for row in section.rows] == [later[1].pk, later[0].pk, undated.pk] and not section.more
+    make_task(cast.sales, cast.workspace, title="In 4 days", due_in=timedelta(days=4))
+    section = selectors.my_tasks(cast.actor(cast.sales))["upcoming"]
+    assert [row.title for row in section.rows] == ["In 2 days", "In 3 days", "In 4 days"] and section.more

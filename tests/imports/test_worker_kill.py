@@ -14,7 +14,7 @@ import pytest
 
 from tests.core.test_worker_processes import target, wait_for, workers  # noqa: F401  (fixtures)
 
-ROWS = 150
+ROWS = 3000  # the batched path writes 25-row chunks fast: enough of them that a kill lands mid-run
 CHUNK = 25  # IMPORT_CHUNK_ROWS in tests/imports/kill_settings.py
 
 SETUP = """

@@ -78,7 +78,7 @@ class ActivitySerializer(RecordSerializer):
 
 
 class NoteSerializer(ActivitySerializer):
-    kind = serializers.HiddenField(default="note")
+    kind = serializers.ChoiceField(choices=[("note", "Note")], read_only=True, help_text="Always note.")
 
     class Meta(ActivitySerializer.Meta):
         fields = [
@@ -139,13 +139,22 @@ class ActivityViewSet(RecordViewSet):
                 queryset = queryset.filter(kind=kind)
             if params.get("target_type") or params.get("target_id"):
                 record = selectors.target_record(self.actor, params.get("target_type", ""), params.get("target_id"))
+                # One link per (activity, record) (unique constraint): a plain join, no DISTINCT. By default
+                # the page is ordered by the link's copy of occurred_at, so it is read from the index
+                # activitylink_timeline (newest first, LIMIT 51) instead of sorting every entry of the record.
                 queryset = queryset.filter(
-                    links__target_type=record._meta.label_lower, links__target_id=record.pk
-                ).distinct()
+                    links__workspace_id=self.actor.workspace.pk,
+                    links__target_type=record._meta.label_lower,
+                    links__target_id=record.pk,
+                ).annotate(timeline_at=models.F("links__occurred_at"))
+                if not params.get("ordering"):
+                    self._ordering = ("-timeline_at", "-id")
         return super().filter_queryset(queryset)
 
     def create_record(self, serializer: serializers.BaseSerializer) -> Activity:
         data = dict(serializer.validated_data)
+        if self.kinds and len(self.kinds) == 1:
+            data["kind"] = self.kinds[0]  # /notes/ creates notes; its kind is read-only
         targets = [(t["type"], t["id"]) for t in data.pop("targets", [])]
         attendees = data.pop("attendees", [])
         return services.log_activity(actor=self.actor, data=data, targets=targets, attendees=attendees)
@@ -159,12 +168,28 @@ class ActivityViewSet(RecordViewSet):
     def delete_record(self, record: Activity, *, expected_version: int | None) -> None:
         services.delete_activity(actor=self.actor, activity=record, expected_version=expected_version)
 
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("InvitationsQueued", {"queued": serializers.IntegerField()}),
+            400: None,
+        },
+        description="Email an .ics invitation (METHOD:REQUEST) to each attendee of this meeting not invited yet "
+        "(never the organizer, nor a contact who may not be emailed). Needs the right to change the meeting.",
+    )
+    @action(detail=True, methods=["post"], url_path="send-invitations")
+    def send_invitations(self, request: Request, pk: int | None = None) -> Response:
+        activity = self.get_object()  # 404 when unseen; 403 (RecordWritePermission) when it may not be changed
+        queued = services.send_meeting_invitations(actor=self.actor, activity=activity)
+        return Response({"queued": queued})
+
 
 class NoteViewSet(ActivityViewSet):
     """Notes only (rich text, sanitized; ``@name`` mentions notify members)."""
 
     serializer_class = NoteSerializer
     kinds = ("note",)
+    send_invitations = None  # a note has no attendees: no /notes/{id}/send-invitations/ route
 
 
 class TaskSerializer(RecordSerializer):

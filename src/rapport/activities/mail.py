@@ -195,12 +195,16 @@ def invitation_ics(activity: Activity) -> bytes:
 
 
 def queue_invitations(*, actor: Actor, activity: Activity) -> int:
-    """One outbox email per attendee (not the organizer), with the meeting as an .ics attachment."""
+    """One outbox email per attendee (not the organizer), with the meeting as an .ics attachment.
+
+    Asking again queues only those not invited yet; a queued invitation is sent once whatever happens
+    (``send_invitation`` locks the attendee and skips one already sent)."""
     from rapport.activities.tasks import send_invitation
 
     count = 0
-    for attendee in activity.attendees.all():
-        if attendee.user_id == actor.user.pk or attendee.invitation_sent_at:
+    organizers = {actor.user.pk, activity.owner_id}
+    for attendee in activity.attendees.select_related("contact"):
+        if attendee.user_id in organizers or attendee.invitation_sent_at:
             continue
         if attendee.contact_id and consent_problem(attendee.contact):
             continue

@@ -70,16 +70,13 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     start_day -= timedelta(days=start_day.weekday())
     start = timezone.make_aware(datetime.combine(start_day, datetime.min.time()))
     week = selectors.calendar_week(actor, start)
-    days = []
-    for offset in range(7):
-        day = start_day + timedelta(days=offset)
-        days.append(
-            {
-                "date": day,
-                "meetings": [m for m in week["meetings"] if timezone.localtime(m.starts_at).date() == day],
-                "tasks": [t for t in week["tasks"] if timezone.localtime(t.due_at).date() == day],
-            }
-        )
+    days = [{"date": start_day + timedelta(days=offset), "meetings": [], "tasks": []} for offset in range(7)]
+    for key in ("meetings", "tasks"):
+        for item in week[key]:  # each item's local time once (not once per day of the week, nor per filter)
+            local = timezone.localtime(item.at)
+            offset = (local.date() - start_day).days
+            if 0 <= offset < 7:
+                days[offset][key].append({"id": item.activity_id, "title": item.title, "time": f"{local:%H:%M}"})
     feed = CalendarFeed.objects.filter(workspace=actor.workspace, user=actor.user, revoked_at__isnull=True).first()
     return render(
         request,

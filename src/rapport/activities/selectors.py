@@ -11,7 +11,16 @@ from django.db import models
 from django.http import Http404
 from django.utils import timezone
 
-from rapport.activities.models import Activity, ActivityLink, Notification, Task, TaskStatus
+from rapport.activities.models import (
+    Activity,
+    ActivityLink,
+    MeetingAttendee,
+    Notification,
+    RecurrenceUnit,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
 from rapport.core.permissions import Actor, can_view, visible
 
 #: Record types an activity may be linked to (model labels).
@@ -159,24 +168,106 @@ def task_for(actor: Actor, pk: Any) -> Task:
         raise Http404("No such task.") from None
 
 
-def my_tasks(actor: Actor, *, user_ids: list[int] | None = None, now: datetime | None = None) -> dict[str, list[Task]]:
-    """Open tasks bucketed overdue / today / upcoming, plus the last done ones."""
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """One line of My tasks: only what the page shows (no model instance to build per task)."""
+
+    id: int
+    activity_id: int
+    title: str
+    due_at: datetime | None
+    priority: str
+    status: str
+    recurrence_unit: str
+    recurrence_interval: int | None
+    assignee: str = ""
+
+    @property
+    def due_text(self) -> str:
+        """The due time in the reader's time zone (strftime: a tenth of the cost of the |date filter)."""
+        return timezone.localtime(self.due_at).strftime("%Y-%m-%d %H:%M") if self.due_at else ""
+
+    @property
+    def priority_label(self) -> str:
+        return PRIORITY_LABELS.get(self.priority, self.priority)
+
+    @property
+    def recurrence_label(self) -> str:
+        return RECURRENCE_LABELS.get(self.recurrence_unit, self.recurrence_unit).lower()
+
+
+@dataclass
+class TaskSection:
+    rows: list[TaskRow]
+    more: bool  # more tasks than shown (the page offers ?show=<section>)
+    limit: int
+
+
+PRIORITY_LABELS = dict(TaskPriority.choices)
+RECURRENCE_LABELS = dict(RecurrenceUnit.choices)
+#: Tasks shown per section of My tasks, and when one section is opened in full (?show=overdue).
+SECTION_LIMIT = 50
+DONE_LIMIT = 20
+EXPANDED_LIMIT = 500
+SECTIONS = ("overdue", "today", "upcoming", "done")
+_ROW_FIELDS = (
+    "id",
+    "activity_id",
+    "title",
+    "due_at",
+    "priority",
+    "status",
+    "recurrence_unit",
+    "recurrence_interval",
+)
+
+
+def my_tasks(
+    actor: Actor,
+    *,
+    user_ids: list[int] | None = None,
+    now: datetime | None = None,
+    show: str | None = None,
+) -> dict[str, TaskSection]:
+    """Open tasks bucketed overdue / today / upcoming (the soonest 50 of each), plus the last 20 done.
+
+    Each section is one range scan of ``task_ws_assignee_due`` / ``task_ws_assignee_done`` reading
+    ``limit + 1`` rows (to know whether there are more), as plain rows rather than model instances;
+    ``show`` opens one section up to 500 rows. Whatever the number of tasks, four or five small
+    queries (undated tasks are read after the dated upcoming ones, when there is room).
+    """
     now = now or timezone.now()
     local_now = timezone.localtime(now)
     end_of_today = local_now.replace(hour=23, minute=59, second=59, microsecond=999999)
     ids = user_ids or [actor.user.pk]
-    base = Task.objects.filter(workspace_id=actor.workspace.pk, assignee_id__in=ids).select_related("assignee")
+    base = Task.objects.filter(workspace_id=actor.workspace.pk, assignee_id__in=ids)
+    fields = _ROW_FIELDS + (("assignee__full_name", "assignee__email") if user_ids else ())
     open_tasks = base.filter(status=TaskStatus.OPEN)
-    return {
-        "overdue": list(open_tasks.filter(due_at__lt=now).order_by("due_at", "id")[:100]),
-        "today": list(open_tasks.filter(due_at__gte=now, due_at__lte=end_of_today).order_by("due_at", "id")[:100]),
-        "upcoming": list(
-            open_tasks.filter(models.Q(due_at__gt=end_of_today) | models.Q(due_at__isnull=True)).order_by(
-                models.F("due_at").asc(nulls_last=True), "id"
-            )[:100]
-        ),
-        "done": list(base.filter(status=TaskStatus.DONE).order_by("-completed_at", "-id")[:20]),
+    queries = {
+        "overdue": open_tasks.filter(due_at__lt=now).order_by("due_at", "id"),
+        "today": open_tasks.filter(due_at__gte=now, due_at__lte=end_of_today).order_by("due_at", "id"),
+        # Upcoming is the dated ones after today, then the undated ones: two range scans. (One query
+        # with "due_at > x OR due_at IS NULL" cannot start the index scan at x: it filtered every
+        # overdue task first, 27 ms with 37,000 of them.)
+        "upcoming": open_tasks.filter(due_at__gt=end_of_today).order_by("due_at", "id"),
+        "done": base.filter(status=TaskStatus.DONE).order_by("-completed_at", "-id"),
     }
+    undated = open_tasks.filter(due_at__isnull=True).order_by("id")
+
+    def read(query: models.QuerySet, count: int) -> list[TaskRow]:
+        return [
+            TaskRow(*values[:8], assignee=(values[8] or values[9]) if user_ids else "")
+            for values in query.values_list(*fields)[:count]
+        ]
+
+    sections = {}
+    for name, query in queries.items():
+        limit = EXPANDED_LIMIT if name == show else (DONE_LIMIT if name == "done" else SECTION_LIMIT)
+        rows = read(query, limit + 1)
+        if name == "upcoming" and len(rows) <= limit:
+            rows += read(undated, limit + 1 - len(rows))
+        sections[name] = TaskSection(rows=rows[:limit], more=len(rows) > limit, limit=limit)
+    return sections
 
 
 def team_user_ids(actor: Actor) -> list[int]:
@@ -189,25 +280,56 @@ def team_user_ids(actor: Actor) -> list[int]:
     return list(members.values_list("user_id", flat=True))
 
 
-def calendar_week(actor: Actor, start: datetime) -> dict[str, list]:
-    """The actor's meetings (authored or attended) and due tasks in [start, start + 7 days)."""
+@dataclass(frozen=True, slots=True)
+class CalendarItem:
+    """One line of the week view: a meeting (``activity_id`` is the meeting) or a task due."""
+
+    kind: str  # "meeting" or "task"
+    activity_id: int
+    title: str
+    at: datetime
+
+
+def calendar_week(actor: Actor, start: datetime) -> dict[str, list[CalendarItem]]:
+    """The actor's meetings (authored or attended) and open tasks due in [start, start + 7 days).
+
+    One query, a UNION ALL of the two, reading only the four columns the page shows: the meetings
+    through ``activity_ws_owner_start`` or an EXISTS on the attendees (no join, no DISTINCT), the tasks
+    through ``task_ws_assignee_due``; sorted by time in the database.
+    """
     end = start + timedelta(days=7)
+    attends = MeetingAttendee.objects.filter(
+        workspace_id=actor.workspace.pk, activity_id=models.OuterRef("pk"), user_id=actor.user.pk
+    )
     meetings = (
         Activity.objects.filter(
-            workspace_id=actor.workspace.pk, kind="meeting", starts_at__gte=start, starts_at__lt=end
+            models.Q(owner_id=actor.user.pk) | models.Exists(attends),
+            workspace_id=actor.workspace.pk,
+            kind="meeting",
+            starts_at__gte=start,
+            starts_at__lt=end,
         )
-        .filter(models.Q(owner_id=actor.user.pk) | models.Q(attendees__user_id=actor.user.pk))
-        .distinct()
-        .order_by("starts_at")
+        .annotate(item=models.Value("meeting"))
+        .values_list("item", "pk", "subject", "starts_at")
+        .order_by()
     )
-    tasks = Task.objects.filter(
-        workspace_id=actor.workspace.pk,
-        assignee_id=actor.user.pk,
-        status=TaskStatus.OPEN,
-        due_at__gte=start,
-        due_at__lt=end,
-    ).order_by("due_at")
-    return {"meetings": list(meetings), "tasks": list(tasks)}
+    tasks = (
+        Task.objects.filter(
+            workspace_id=actor.workspace.pk,
+            assignee_id=actor.user.pk,
+            status=TaskStatus.OPEN,
+            due_at__gte=start,
+            due_at__lt=end,
+        )
+        .annotate(item=models.Value("task"))
+        .values_list("item", "activity_id", "title", "due_at")
+        .order_by()
+    )
+    items = [CalendarItem(*row) for row in meetings.union(tasks, all=True).order_by("starts_at", "pk")]
+    return {
+        "meetings": [i for i in items if i.kind == "meeting"],
+        "tasks": [i for i in items if i.kind == "task"],
+    }
 
 
 def unread_count(actor: Actor) -> int:

@@ -158,7 +158,7 @@ def log_activity(
     }
     fields["body"] = sanitize(data.get("body") or "")
     if data["kind"] == ActivityKind.MEETING:
-        fields.setdefault("occurred_at", data["starts_at"])
+        fields["occurred_at"] = data["starts_at"]  # a meeting sits on the timeline at its start
     activity = Activity(workspace_id=actor.workspace.pk, owner_id=actor.user.pk, **fields)
     activity.full_clean(exclude=["workspace", "owner"])
     activity.save()
@@ -171,6 +171,8 @@ def log_activity(
             contact=person.get("contact"),
             email=person["email"],
         )
+    if activity.kind == ActivityKind.EMAIL:
+        _log_email_by_hand(activity, resolved, data.get("to_address") or "")
     if send_invitations and people:
         from rapport.activities import mail
 
@@ -178,6 +180,26 @@ def log_activity(
     if not activity.is_private:
         _notify_mentions(actor, activity, activity.body)
     return activity
+
+
+def _log_email_by_hand(activity: Activity, targets: list[tuple[str, int]], to_address: str) -> None:
+    """An email logged by hand (sent outside Rapport) gets its outbox row with the status *logged*:
+    the timeline and the API show it like any email, and the worker never sends it."""
+    from rapport.activities.models import EmailMessage, EmailStatus
+    from rapport.activities.text import plain_text
+    from rapport.contacts.models import Contact
+
+    contact_ids = [pk for label, pk in targets if label == "contacts.contact"]
+    contact = Contact.objects.filter(pk=contact_ids[0]).first() if contact_ids else None
+    EmailMessage.objects.create(
+        workspace_id=activity.workspace_id,
+        activity=activity,
+        contact=contact,
+        to_address=(to_address or (contact.primary_email if contact else ""))[:254],
+        subject=(activity.subject or "")[:250],
+        text_body=plain_text(activity.body),
+        status=EmailStatus.LOGGED,
+    )
 
 
 def _notify_mentions(actor: Actor, activity: Activity, text: str, skip: set[int] = frozenset()) -> None:
@@ -216,6 +238,8 @@ def update_activity(
     for field in ("call_direction", "call_duration_seconds", "call_outcome"):
         if field in data:
             setattr(activity, field, data[field])
+    if activity.kind == ActivityKind.MEETING and activity.starts_at:
+        activity.occurred_at = activity.starts_at  # moving the meeting moves it on the timeline
     before = {user.pk for user in mentioned_users(actor.workspace.pk, activity.body)} if "body" in data else set()
     if "body" in data:
         activity.body = sanitize(data["body"])
@@ -238,6 +262,23 @@ def delete_activity(*, actor: Actor, activity: Activity, expected_version: int |
     if activity.kind == ActivityKind.TASK:
         for task in Task.objects.filter(activity=activity):
             record_delete(actor=actor, record=task)
+
+
+@transaction.atomic
+def send_meeting_invitations(*, actor: Actor, activity: Activity) -> int:
+    """Queues an .ics invitation to each attendee not invited yet (never the organizer, nor a contact
+    who may not be emailed); returns how many were queued."""
+    if not actor.can_write or not can_change(actor, activity):
+        raise PermissionDenied("You may not send invitations for this meeting.")
+    if activity.kind != ActivityKind.MEETING:
+        raise ValidationError({"kind": "Only a meeting has invitations to send."})
+    if not activity.starts_at:
+        raise ValidationError({"starts_at": "The meeting has no start time."})
+    if not activity.attendees.exists():
+        raise ValidationError({"attendees": "The meeting has no attendees to invite."})
+    from rapport.activities import mail
+
+    return mail.queue_invitations(actor=actor, activity=activity)
 
 
 def set_pinned(*, actor: Actor, activity: Activity, pinned: bool) -> Activity:

@@ -23,16 +23,21 @@ def _members(actor):
     return list(get_user_model().objects.filter(pk__in=ids).order_by("email"))
 
 
+def _shown(request: HttpRequest) -> str | None:
+    """The section opened in full (``?show=overdue``); anything else shows every section's first rows."""
+    wanted = request.GET.get("show")
+    return wanted if wanted in selectors.SECTIONS else None
+
+
 @workspace_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    buckets = selectors.my_tasks(actor)
+    buckets = selectors.my_tasks(actor, show=_shown(request))
     return render(
         request,
         "activities/my_tasks.html",
         {
             "buckets": buckets,
-            "form": TaskForm(members=_members(actor)),
             "team": bool(selectors.team_user_ids(actor)) and (actor.is_admin or actor.managed_team_ids),
             "title": "My tasks",
         },
@@ -44,7 +49,7 @@ def team_tasks(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if not (actor.is_admin or actor.managed_team_ids):
         raise PermissionDenied("Only managers and admins see the team's tasks.")
-    buckets = selectors.my_tasks(actor, user_ids=selectors.team_user_ids(actor))
+    buckets = selectors.my_tasks(actor, user_ids=selectors.team_user_ids(actor), show=_shown(request))
     return render(request, "activities/my_tasks.html", {"buckets": buckets, "team_view": True, "title": "Team tasks"})
 
 

@@ -3,7 +3,9 @@
 Detection runs in the database (GROUP BY over indexed, normalised columns), so it scales to
 millions of rows: contacts sharing an e-mail address, a phone number (digits), or a full name;
 companies sharing a normalised name (legal suffixes such as Inc., Ltd, GmbH removed) or a web
-domain. Only records the person sees are considered.
+domain. Every rule is a blocking key: records are only ever compared through an equal key, never
+pair by pair. Only records the person sees are considered, and the scan stops once it has the
+groups it shows (see :func:`scan`).
 
 A merge keeps one record (the survivor), copies onto it the value chosen for each field, moves
 every related row of the others to it (see :mod:`rapport.duplicates.relations`) and puts the
@@ -14,13 +16,13 @@ so :func:`merge_undo` restores everything.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -50,53 +52,130 @@ def normalise_company_name(name: str) -> str:
     return re.sub(r"[^0-9a-z\u00c0-\uffff]+", "", text)
 
 
-def _groups_by(values: models.QuerySet, key_field: str, id_field: str) -> dict[str, list[int]]:
-    dupes = (
-        values.values(key_field)
-        .annotate(n=models.Count(id_field, distinct=True))
-        .filter(n__gt=1)
-        .values_list(key_field, flat=True)
+CHUNK = 2000  # rows fetched at a time while the duplicate rows stream in
+#: What the Duplicates page and the API show of a record in a group (its name, id and creation date).
+SHOWN_FIELDS = {
+    "contact": ("id", "workspace_id", "owner_id", "first_name", "last_name", "primary_email", "created_at"),
+    "company": ("id", "workspace_id", "owner_id", "name", "created_at"),
+}
+
+
+def _groups_by(
+    rows: models.QuerySet, key_field: str, id_field: str, seen: models.QuerySet | None = None
+) -> Iterator[tuple[str, list[int]]]:
+    """``(key, ids)`` for each key shared by two or more records, in key order, ids ascending.
+
+    One query: the keys held by two or more different records (``GROUP BY key HAVING MIN(id) <
+    MAX(id)``, which a hash aggregate can do, unlike ``COUNT(DISTINCT id)``), their rows of records
+    in ``seen`` (the ones the actor sees, out of the recycle bin) when given, sorted by key and id.
+    The rows stream in (a server-side cursor on PostgreSQL inside a transaction), so a caller that
+    stops early leaves the rest unread.
+    """
+    keys = (
+        rows.values(key_field)
+        .annotate(first=models.Min(id_field), last=models.Max(id_field))
+        .filter(first__lt=models.F("last"))
+        .values(key_field)
     )
-    groups: dict[str, list[int]] = defaultdict(list)
-    for key, record_id in (
-        values.filter(**{f"{key_field}__in": dupes}).values_list(key_field, id_field).order_by(key_field, id_field)
-    ):
-        if record_id not in groups[key]:
-            groups[key].append(record_id)
-    return groups
+    found = rows if seen is None else rows.filter(**{f"{id_field}__in": seen.values("pk")})
+    found = (
+        found.filter(**{f"{key_field}__in": keys})
+        .values_list(key_field, id_field)
+        .order_by(key_field, id_field)
+        .distinct()
+    )
+    current: str | None = None
+    ids: list[int] = []
+    for key, record_id in found.iterator(chunk_size=CHUNK):
+        if key != current:
+            if len(ids) > 1:
+                yield current, ids  # type: ignore[misc]
+            current, ids = key, []
+        ids.append(record_id)
+    if len(ids) > 1:
+        yield current, ids  # type: ignore[misc]
+
+
+def _contact_groups(seen: models.QuerySet, workspace_id: int) -> Iterator[Group]:
+    emails = EmailAddress.objects.filter(workspace_id=workspace_id)
+    for key, ids in _groups_by(emails, "email", "contact_id", seen):
+        yield Group("Same e-mail", key, ids)
+    phones = PhoneNumber.objects.filter(workspace_id=workspace_id)
+    for key, ids in _groups_by(phones, "digits", "contact_id", seen):
+        yield Group("Same phone", f"+{key}", ids)
+    names = seen.exclude(first_name="", last_name="").annotate(
+        k=Lower(models.functions.Concat("first_name", models.Value(" "), "last_name"))
+    )
+    for key, ids in _groups_by(names, "k", "id"):
+        yield Group("Same name", key, ids)
+
+
+def _company_groups(seen: models.QuerySet, workspace_id: int) -> Iterator[Group]:
+    # The legal-suffix rule is a Python regular expression (SQL dialects differ), so names are
+    # normalised here, one pass in pk order; only keys seen twice keep a list.
+    first: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}
+    for pk, name in seen.values_list("pk", "name").order_by("pk").iterator(chunk_size=5000):
+        key = normalise_company_name(name)
+        if not key:
+            continue
+        if key in shared:
+            shared[key].append(pk)
+        elif key in first:
+            shared[key] = [first.pop(key), pk]
+        else:
+            first[key] = pk
+    del first
+    ordered = sorted(shared.items(), key=lambda item: item[1][0])  # as first seen, like the page always showed
+    yield from (Group("Similar name", key, ids) for key, ids in ordered)
+    domains = CompanyDomain.objects.filter(workspace_id=workspace_id).annotate(k=Lower("domain"))
+    for key, ids in _groups_by(domains, "k", "company_id", seen):
+        yield Group("Same domain", key, ids)
+
+
+def find_groups(actor: Actor, record_type: str) -> Iterator[Group]:
+    """Every likely duplicate group among the records the actor sees, lazily, ids only (no records).
+
+    Groups come reason by reason (contacts: e-mail, phone, name; companies: name, domain), each in
+    key order; a group with the same records as an earlier one is left out. One query per reason,
+    whatever the data; on PostgreSQL, consume it inside a transaction so rows stream from a
+    server-side cursor (outside one, each query's rows are all read before the first group).
+    """
+    if record_type not in MODELS:
+        raise ValidationError({"record_type": f"Choose one of: {', '.join(MODELS)}."})
+    model = MODELS[record_type]
+    seen = visible(model.objects.all(), actor)
+    source = _contact_groups if model is Contact else _company_groups
+    emitted: set[tuple[int, ...]] = set()
+    for group in source(seen, actor.workspace.pk):
+        ids = tuple(sorted(group.ids))
+        if ids not in emitted:
+            emitted.add(ids)
+            yield group
 
 
 def scan(actor: Actor, record_type: str, limit: int = 200) -> list[Group]:
-    """Likely duplicate groups among the records the actor sees (at most ``limit`` groups)."""
-    model = MODELS[record_type]
-    seen = visible(model.objects.all(), actor)
-    groups: list[Group] = []
-    if model is Contact:
-        live = EmailAddress.objects.filter(contact__in=seen.values("pk"))
-        for key, ids in _groups_by(live, "email", "contact_id").items():
-            groups.append(Group("Same e-mail", key, ids))
-        phones = PhoneNumber.objects.filter(contact__in=seen.values("pk"))
-        for key, ids in _groups_by(phones, "digits", "contact_id").items():
-            groups.append(Group("Same phone", f"+{key}", ids))
-        names = seen.exclude(first_name="", last_name="").annotate(
-            k=Lower(models.functions.Concat("first_name", models.Value(" "), "last_name"))
-        )
-        for key, ids in _groups_by(names, "k", "id").items():
-            groups.append(Group("Same name", key, ids))
-    else:
-        by_name: dict[str, list[int]] = defaultdict(list)
-        for pk, name in seen.values_list("pk", "name").order_by("pk").iterator(chunk_size=5000):
-            by_name[normalise_company_name(name)].append(pk)
-        groups.extend(Group("Similar name", key, ids) for key, ids in by_name.items() if key and len(ids) > 1)
-        domains = CompanyDomain.objects.filter(company__in=seen.values("pk"))
-        root = domains.annotate(k=Lower("domain"))
-        for key, ids in _groups_by(root, "k", "company_id").items():
-            groups.append(Group("Same domain", key, ids))
-    unique: dict[tuple[int, ...], Group] = {}
-    for group in groups:
-        unique.setdefault(tuple(sorted(group.ids)), group)
-    result = list(unique.values())[:limit]
-    records = {r.pk: r for r in seen.filter(pk__in={i for g in result for i in g.ids})}
+    """The first ``limit`` likely duplicate groups (:func:`find_groups`), with their records.
+
+    The scan stops reading as soon as it has ``limit`` groups, so its cost follows what is shown
+    (and the reasons it reaches), not every duplicate row in the workspace.
+    """
+    result: list[Group] = []
+    with transaction.atomic():
+        groups = find_groups(actor, record_type)
+        try:
+            for group in groups if limit > 0 else ():
+                result.append(group)
+                if len(result) >= limit:
+                    break
+        finally:
+            groups.close()
+        wanted = sorted({i for g in result for i in g.ids})
+        step = connection.features.max_query_params or len(wanted) or 1
+        shown = visible(MODELS[record_type].objects.all(), actor).only(*SHOWN_FIELDS[record_type])
+        records: dict[int, Any] = {}
+        for start in range(0, len(wanted), step):  # one query, unless the database caps parameters
+            records.update((r.pk, r) for r in shown.filter(pk__in=wanted[start : start + step]))
     for group in result:
         group.records = [records[i] for i in group.ids if i in records]
     return [g for g in result if len(g.records) > 1]

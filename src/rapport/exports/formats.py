@@ -74,14 +74,21 @@ def _vescape(text: str) -> str:
 
 
 def _fold(line: str) -> str:
-    out, current = [], ""
+    """A content line folded at 75 octets (RFC 6350 3.2), ending in CRLF; characters are never split."""
+    if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # 18 characters are at most 72 octets
+        return line + "\r\n"
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
-        if len((current + char).encode("utf-8")) > 75:
-            out.append(current)
-            current = " " + char
+        width = len(char.encode("utf-8"))
+        if size + width > 75:
+            out.append("".join(current))
+            current, size = [" ", char], 1 + width
         else:
-            current += char
-    out.append(current)
+            current.append(char)
+            size += width
+    out.append("".join(current))
     return "\r\n".join(out) + "\r\n"
 
 

@@ -3,27 +3,31 @@
 The list columns (``rapport.contacts.columns``) format a *model instance*; building a million
 instances (with their History snapshots) is what made a large export take minutes. Here each column
 the export knows is compiled once per export into the database values it needs (``values_list``
-paths, joined in the same query) and a small function from the fetched row tuple to the final cell:
-text exactly as the list column shows it, already formula-neutralised (:func:`formats.neutralise`).
-Rows come in keyset chunks over the primary key; per chunk, tags and owners are fetched in one query
-each. A column this table does not know (another app's spec) makes :func:`plan_for` return None,
-and the export falls back to the model-instance path, so output never silently changes.
+paths; dates and custom values formatted or extracted by the database) and a function from a chunk
+of fetched row tuples to that column's cells: text exactly as the list column shows it, already
+formula-neutralised (:func:`formats.neutralise`). Rows come in keyset chunks over the primary key;
+per chunk, tags are fetched in one query, and the owners and companies not seen yet in one query
+each (remembered, rather than joined to every row). A column this table does not know (another
+app's spec) makes :func:`plan_for` return None, and the export falls back to the model-instance
+path, so the output never silently changes.
 
 The equivalence with the list columns is checked by tests/exports (every column, both paths).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 
 from rapport.contacts.listing import ListSpec
 from rapport.contacts.models import (
     Address,
+    Company,
     CompanySize,
     EmailAddress,
     EmailConsent,
@@ -38,7 +42,7 @@ from rapport.customfields.values import display_value
 from rapport.exports.formats import FORMULA_START
 
 Row = tuple[Any, ...]
-Formatter = Callable[[Row], Any]
+Column = Callable[[list[Row]], list[Any]]  # a chunk of fetched rows -> that column's cells
 
 _STARTS = frozenset(FORMULA_START)  # every formula start is one character (tests/exports checks it)
 
@@ -51,43 +55,139 @@ def cell(value: Any) -> str:
     return "'" + text if text[:1] in _STARTS else text
 
 
+def texts(values: Iterable[Any]) -> list[str]:
+    """:func:`cell` over many values, inlined for the common case (a string)."""
+    starts = _STARTS
+    return [("'" + v if v[:1] in starts else v) if type(v) is str else cell(v) for v in values]
+
+
+class MinuteText(models.Func):
+    """A date-time as "YYYY-MM-DD HH:MM" (UTC), formatted by the database (no datetime objects)."""
+
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"to_char(({sql}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])  # stored as "YYYY-MM-DD HH:MM:SS…" (UTC)
+        return f"substr({sql}, 1, 16)", params
+
+
+class JsonKeyText(models.Func):
+    """The JSON text of one key of a JSON column (``'"en"'``, ``'true'``…), None when absent."""
+
+    output_field = models.TextField()
+
+    def __init__(self, expression: Any, key: str):
+        super().__init__(expression)
+        self.key = key
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) -> %s)::text", [*params, self.key]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) -> %s)", [*params, '$."' + self.key.replace('"', '\\"') + '"']
+
+
+def _fast_sql(connection: Any) -> bool:
+    """Whether the database formats dates and extracts JSON keys for us (else Python does)."""
+    return connection.vendor in ("postgresql", "sqlite")
+
+
 class Plan:
     """What one export fetches per row, and how each output column is built from it."""
 
-    def __init__(self, model: type[models.Model]):
+    def __init__(self, model: type[models.Model], region: str = "", fast_sql: bool = True):
         self.model = model
+        self.region = region
+        self.fast_sql = fast_sql
         self.fields: list[str] = ["pk"]
-        self.cells: list[Formatter] = []
+        self.expressions: dict[str, Any] = {}
+        self.columns: list[Column] = []
         self.tags: dict[int, str] | None = None  # object id -> "a, b" for the current chunk
-        self.owners: dict[int, str] | None = None  # user id -> display name (grows per chunk)
-        self._owner_index = -1
+        self.lookups: dict[str, Lookup] = {}  # foreign key -> the cells of the rows it points at
 
-    def at(self, path: str) -> int:
-        """The position of ``path`` in the fetched row (added to the query when new)."""
+    def at(self, path: str, expression: Any = None) -> int:
+        """The position of ``path`` in the fetched row (added to the query when new).
+
+        With ``expression``, ``path`` is the alias the expression is fetched under.
+        """
         if path not in self.fields:
             self.fields.append(path)
+            if expression is not None:
+                self.expressions[path] = expression
         return self.fields.index(path)
 
-    def want_owners(self) -> tuple[int, dict[int, str]]:
-        """The owner id's position in the row, and the names :meth:`prepare` fills in per chunk."""
-        if self.owners is None:
-            self.owners = {}
-        self._owner_index = self.at("owner_id")
-        return self._owner_index, self.owners
+    def lookup(self, fk: str, fetch: Callable[[set[int]], Iterable[tuple[int, str]]]) -> tuple[int, dict[int, str]]:
+        """The position of foreign key ``fk`` in the row, and the cells of what it points at.
+
+        :meth:`prepare` fills the cells of ids not seen yet, per chunk, through ``fetch(ids)``.
+        """
+        if fk not in self.lookups:
+            self.lookups[fk] = Lookup(self.at(fk), fetch)
+        found = self.lookups[fk]
+        return found.index, found.cells
+
+    def values(self, queryset: models.QuerySet) -> models.QuerySet:
+        """The queryset of row tuples this plan reads."""
+        if self.expressions:
+            queryset = queryset.annotate(**self.expressions)
+        return queryset.values_list(*self.fields)
 
     def prepare(self, rows: Sequence[Row]) -> None:
-        """Fetch what this chunk's rows point at: tags (one query), owners not yet known (one query)."""
+        """Fetch what this chunk's rows point at: tags (one query); owners, companies not seen yet."""
         if self.tags is not None:
             self.tags = _tags_for(self.model, [r[0] for r in rows])
-        if self.owners is not None:
-            missing = {r[self._owner_index] for r in rows} - self.owners.keys() - {None}
-            if missing:
-                users = get_user_model()._base_manager.filter(pk__in=missing)
-                for pk, full_name, email in users.values_list("pk", "full_name", "email"):
-                    self.owners[pk] = cell(full_name or email)
+        for lookup in self.lookups.values():
+            lookup.fill(rows)
 
-    def row(self, values: Row) -> list[Any]:
-        return [values[0], *[f(values) for f in self.cells]]
+    def build(self, rows: list[Row]) -> list[tuple[Any, ...]]:
+        """Export rows ``(id, cell, …)`` for a chunk, column by column."""
+        self.prepare(rows)
+        return list(zip([r[0] for r in rows], *[column(rows) for column in self.columns], strict=True))
+
+
+class Lookup:
+    """Cells of the rows a foreign key points at, fetched once per id (not joined per exported row).
+
+    Joining the company to each of a million contacts costs the database an index probe per row;
+    asking once per company, and remembering the answer, costs one probe per company.
+    """
+
+    LIMIT = 200_000  # ids remembered; past that the memo starts again (memory stays bounded)
+    BATCH = 2_000  # ids per query (SQLite caps the number of parameters)
+
+    def __init__(self, index: int, fetch: Callable[[set[int]], Iterable[tuple[int, str]]]):
+        self.index = index
+        self.fetch = fetch
+        self.cells: dict[int, str] = {}
+
+    def fill(self, rows: Sequence[Row]) -> None:
+        i, cells = self.index, self.cells
+        missing = sorted({r[i] for r in rows} - cells.keys() - {None})
+        if len(cells) + len(missing) > self.LIMIT:
+            cells.clear()
+            missing = sorted({r[i] for r in rows} - {None})
+        for start in range(0, len(missing), self.BATCH):
+            batch = set(missing[start : start + self.BATCH])
+            cells.update(self.fetch(batch))
+            cells.update((pk, "") for pk in batch - cells.keys())  # gone meanwhile: shown empty
+
+
+def _users(ids: set[int]) -> Iterable[tuple[int, str]]:
+    """``User.display_name`` (full name, else e-mail) per user id."""
+    rows = get_user_model()._base_manager.filter(pk__in=ids).values_list("pk", "full_name", "email")
+    return ((pk, cell(full_name or email)) for pk, full_name, email in rows)
+
+
+def _companies(ids: set[int]) -> Iterable[tuple[int, str]]:
+    """A company link's text per company id: its name, "" when it is in the recycle bin."""
+    rows = Company._base_manager.filter(pk__in=ids).values_list("pk", "name", "deleted_at")
+    return ((pk, "" if deleted_at is not None else cell(name)) for pk, name, deleted_at in rows)
 
 
 def id_lookup(field: str, ids: Sequence[int]) -> dict[str, Any]:
@@ -116,122 +216,153 @@ def _tags_for(model: type[models.Model], ids: list[int]) -> dict[int, str]:
     return {pk: cell(", ".join(sorted(tags, key=str.lower))) for pk, tags in names.items()}
 
 
-# --- column builders: (plan, column, context) -> formatter --------------------------------------
+# --- column builders: (plan, list column) -> chunk formatter -------------------------------------
+
+Builder = Callable[[Plan, Any], Column]
+CACHE_LIMIT = 50_000  # distinct values remembered per column (then the memo starts again)
 
 
-def _attr(name: str) -> Callable[..., Formatter]:
-    def build(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+def _attr(name: str) -> Builder:
+    def build(plan: Plan, column: Any) -> Column:
         i = plan.at(name)
-        return lambda row: cell(row[i])
+        return lambda rows: texts([r[i] for r in rows])
 
     return build
 
 
-def _choice(name: str, choices: list[tuple[str, str]]) -> Callable[..., Formatter]:
+def _choice(name: str, choices: list[tuple[str, str]]) -> Builder:
+    """A choice shows its label; a value no longer among the choices shows as stored."""
     labels = {value: cell(label) for value, label in choices}
 
-    def build(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+    def build(plan: Plan, column: Any) -> Column:
         i = plan.at(name)
 
-        def fmt(row: Row) -> str:
-            value = row[i]
-            found = labels.get(value)
-            return found if found is not None else cell(value or "")
+        def col(rows: list[Row]) -> list[str]:
+            get = labels.get
+            return [get(r[i]) or cell(r[i] or "") for r in rows]
 
-        return fmt
+        return col
 
     return build
 
 
-def _moment(name: str) -> Callable[..., Formatter]:
-    def build(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+def _moment(name: str) -> Builder:
+    """ "YYYY-MM-DD HH:MM" like the list (``_dt``): by the database when it can, else in Python."""
+
+    def build(plan: Plan, column: Any) -> Column:
+        if plan.fast_sql:
+            i = plan.at(f"_export_{name}_minute", MinuteText(name))
+            return lambda rows: [r[i] or "" for r in rows]
         i = plan.at(name)
-        return lambda row: row[i].strftime("%Y-%m-%d %H:%M") if row[i] else ""
+        return lambda rows: [r[i].strftime("%Y-%m-%d %H:%M") if r[i] else "" for r in rows]
 
     return build
 
 
-def _date(name: str) -> Callable[..., Formatter]:
-    def build(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+def _date(name: str) -> Builder:
+    def build(plan: Plan, column: Any) -> Column:
         i = plan.at(name)
-        return lambda row: row[i].isoformat() if row[i] else ""
+        return lambda rows: [r[i].isoformat() if r[i] else "" for r in rows]
 
     return build
 
 
-def _phone(name: str) -> Callable[..., Formatter]:
-    def build(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
-        i, region = plan.at(name), ctx["region"]
-        return lambda row: cell(format_phone(row[i], region)) if row[i] else ""
+def _phone(name: str) -> Builder:
+    """A phone in national or international form (libphonenumber: ~20 µs a number, so memoised)."""
+
+    def build(plan: Plan, column: Any) -> Column:
+        i, region = plan.at(name), plan.region
+        memo: dict[str, str] = {"": ""}
+
+        def show(number: str) -> str:
+            if len(memo) >= CACHE_LIMIT:
+                memo.clear()
+                memo[""] = ""
+            text = memo[number] = cell(format_phone(number, region))
+            return text
+
+        def col(rows: list[Row]) -> list[str]:
+            get = memo.get
+            return [text if (text := get(r[i])) is not None else show(r[i]) for r in rows]
+
+        return col
 
     return build
 
 
-def _link(name: str) -> Callable[..., Formatter]:
+def _link(name: str) -> Builder:
     """A company link column: the name, or "" when there is none or it is in the recycle bin."""
 
-    def build(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
-        i, n, d = plan.at(f"{name}_id"), plan.at(f"{name}__name"), plan.at(f"{name}__deleted_at")
-        return lambda row: "" if row[i] is None or row[d] is not None else cell(row[n])
+    def build(plan: Plan, column: Any) -> Column:
+        i, names = plan.lookup(f"{name}_id", _companies)
+        return lambda rows: [names.get(r[i], "") for r in rows]
 
     return build
 
 
-def _owner(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
-    i, owners = plan.want_owners()
-    return lambda row: owners.get(row[i], "") if row[i] is not None else ""
+def _owner(plan: Plan, column: Any) -> Column:
+    i, owners = plan.lookup("owner_id", _users)
+    return lambda rows: [owners.get(r[i], "") for r in rows]
 
 
-def _tags(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+def _tags(plan: Plan, column: Any) -> Column:
     plan.tags = {}
-    return lambda row: plan.tags.get(row[0], "")  # type: ignore[union-attr]
+    return lambda rows: [plan.tags.get(r[0], "") for r in rows]  # type: ignore[union-attr]
 
 
-def _contact_name(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+def _contact_name(plan: Plan, column: Any) -> Column:
+    """``Contact.full_name``: first and last name, else the primary e-mail, else "Contact <id>"."""
     f, la, e = plan.at("first_name"), plan.at("last_name"), plan.at("primary_email")
 
-    def fmt(row: Row) -> str:
+    def name(row: Row) -> str:
         first, last = row[f], row[la]
-        name = (f"{first} {last}" if first and last else first or last) or row[e] or f"Contact {row[0]}"
-        return cell(name)
+        return (f"{first} {last}" if first and last else first or last) or row[e] or f"Contact {row[0]}"
 
-    return fmt
+    return lambda rows: texts([name(r) for r in rows])
 
 
-def _revenue(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+def _revenue(plan: Plan, column: Any) -> Column:
     a, c = plan.at("annual_revenue"), plan.at("revenue_currency")
-    return lambda row: cell(f"{row[a]:,.0f} {row[c]}") if row[a] is not None else ""
+    return lambda rows: [cell(f"{r[a]:,.0f} {r[c]}") if r[a] is not None else "" for r in rows]
 
 
-def _bool_yes(name: str) -> Callable[..., Formatter]:
-    def build(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
+def _bool_yes(name: str) -> Builder:
+    def build(plan: Plan, column: Any) -> Column:
         i = plan.at(name)
-        return lambda row: "Yes" if row[i] else ""
+        return lambda rows: ["Yes" if r[i] else "" for r in rows]
 
     return build
 
 
-def _custom(plan: Plan, column: Any, ctx: dict[str, Any]) -> Formatter:
-    """A custom field: ``display_value`` per distinct stored value (cached: the same few values repeat)."""
-    definition, key, i = column.definition, column.definition.key, plan.at("custom")
-    seen: dict[tuple[type, Any], str] = {}
+def _custom(plan: Plan, column: Any) -> Column:
+    """A custom field: ``display_value`` once per distinct stored value (the same few values repeat).
 
-    def fmt(row: Row) -> str:
-        value = (row[i] or {}).get(key)
-        if value is None:
-            return cell(display_value(definition, None))
-        try:
-            return seen[type(value), value]
-        except KeyError:
-            text = seen[type(value), value] = cell(display_value(definition, value))
-            return text
-        except TypeError:  # a list or dict (multi-select, money): not hashable
-            return cell(display_value(definition, value))
+    The database hands over the key's JSON text, so the memo is keyed by that text and a row costs
+    one dict lookup; without that support the whole ``custom`` object is decoded per row.
+    """
+    definition = column.definition
+    key = definition.key
+    memo: dict[Any, str] = {}
 
-    return fmt
+    def show(raw: str | None) -> str:
+        if len(memo) >= CACHE_LIMIT:
+            memo.clear()
+        text = memo[raw] = cell(display_value(definition, None if raw is None else json.loads(raw)))
+        return text
+
+    if plan.fast_sql:
+        i = plan.at(f"_export_custom_{key}", JsonKeyText("custom", key))
+
+        def col(rows: list[Row]) -> list[str]:
+            get = memo.get
+            return [text if (text := get(r[i])) is not None else show(r[i]) for r in rows]
+
+        return col
+    i = plan.at("custom")
+    return lambda rows: [cell(display_value(definition, (r[i] or {}).get(key))) for r in rows]
 
 
-_COMMON: dict[str, Callable[..., Formatter]] = {
+_COMMON: dict[str, Builder] = {
     "owner": _owner,
     "lifecycle_stage": _choice("lifecycle_stage", LifecycleStage.choices),
     "tags": _tags,
@@ -239,7 +370,7 @@ _COMMON: dict[str, Callable[..., Formatter]] = {
     "updated_at": _moment("updated_at"),
 }
 
-BUILDERS: dict[str, dict[str, Callable[..., Formatter]]] = {
+BUILDERS: dict[str, dict[str, Builder]] = {
     "contact": {
         **_COMMON,
         "name": _contact_name,
@@ -276,8 +407,7 @@ def plan_for(
     builders = BUILDERS.get(record_type)
     if builders is None:
         return None
-    plan = Plan(model)
-    ctx = {"region": region}
+    plan = Plan(model, region, _fast_sql(connection))
     for key in columns:
         column = spec.columns[key]
         if column.definition is not None:
@@ -286,13 +416,13 @@ def plan_for(
             build = builders[key]
         else:
             return None
-        plan.cells.append(build(plan, column, ctx))
+        plan.columns.append(build(plan, column))
     return plan
 
 
-def chunks(queryset: models.QuerySet, fields: list[str], size: int) -> Iterator[list[Row]]:
-    """``values_list(*fields)`` rows in keyset chunks over the primary key (the first field)."""
-    values = queryset.values_list(*fields).order_by("pk")
+def chunks(values: models.QuerySet, size: int) -> Iterator[list[Row]]:
+    """Rows of a ``values_list`` queryset (first field: the pk) in keyset chunks over the primary key."""
+    values = values.order_by("pk")
     last = None
     while True:
         page = values if last is None else values.filter(pk__gt=last)
@@ -305,12 +435,10 @@ def chunks(queryset: models.QuerySet, fields: list[str], size: int) -> Iterator[
         last = rows[-1][0]
 
 
-def rows(queryset: models.QuerySet, plan: Plan, size: int) -> Iterator[list[list[Any]]]:
-    """Export rows (``[pk, cell, …]``), one list per chunk."""
-    for chunk in chunks(queryset, plan.fields, size):
-        plan.prepare(chunk)
-        make = plan.row
-        yield [make(values) for values in chunk]
+def rows(queryset: models.QuerySet, plan: Plan, size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Export rows (``(id, cell, …)``), one list per chunk."""
+    for chunk in chunks(plan.values(queryset), size):
+        yield plan.build(chunk)
 
 
 # --- vCard ---------------------------------------------------------------------------------------
@@ -321,7 +449,7 @@ _ADDRESS_PARTS = ("street", "city", "region", "postal_code", "country")
 
 def vcard_records(queryset: models.QuerySet, size: int) -> Iterator[dict[str, Any]]:
     """Contacts as the dicts :func:`formats.vcard` takes; e-mails, phones, addresses one query each per chunk."""
-    for chunk in chunks(queryset, _VCARD_FIELDS, size):
+    for chunk in chunks(queryset.values_list(*_VCARD_FIELDS), size):
         ids = [r[0] for r in chunk]
         wanted = set(ids)
         emails: dict[int, list[tuple[str, str]]] = {}

@@ -1,12 +1,13 @@
 """Imports: upload, map, dry run, run in chunks (crash-safe, resumable), undo.
 
 How a run stays safe when a worker dies: rows are written in chunks of ``chunk_rows()`` rows
-(setting ``IMPORT_CHUNK_ROWS``, 200); each chunk is one transaction holding the records, their
+(setting ``IMPORT_CHUNK_ROWS``; 1,000 on the batched path of :mod:`rapport.imports.batch`, else
+200); each chunk is one transaction holding the records, their
 ledger rows (:class:`ImportItem`) and the run's new ``rows_done``. A worker killed mid-chunk rolls
 the chunk back entirely (no half-written record is ever visible), and the retry resumes at
 ``rows_done``: rows of committed chunks are never written again, so the retry creates no duplicates.
-Each row has its own savepoint, so a bad row is reported (row, column, reason) without losing its
-chunk.
+Each row has its own savepoint (per-row path) or is left out of the bulk writes (batched path), so
+a bad row is reported (row, column, reason) without losing its chunk.
 
 A dry run performs the very same writes inside one transaction that is rolled back at the end, so
 it reports exactly the errors the real run would meet (duplicates inside the file included).
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.core.permissions import Actor, can_change
+from rapport.imports import batch
 from rapport.imports import mapping as mapping_mod
 from rapport.imports.models import DedupePolicy, ExternalId, ImportItem, ImportRun, ImportStatus, ItemAction
 from rapport.imports.readers import ReadError, Table, read_table
@@ -42,12 +44,30 @@ DEDUPE_KEYS = {
 }
 
 
+_PROGRESS_FIELDS = ["status", "rows_done", "created_count", "updated_count", "skipped_count", "error_count", "errors"]
+
+
 class _DryRunRollback(Exception):
     pass
 
 
-def chunk_rows() -> int:
-    return max(1, int(getattr(settings, "IMPORT_CHUNK_ROWS", CHUNK)))
+def chunk_rows(run: ImportRun | None = None) -> int:
+    """Rows per transaction: setting ``IMPORT_CHUNK_ROWS``, else 1,000 on the batched path and 200 per row."""
+    default = batch.BATCH_CHUNK if run is not None and batch.enabled(run) else CHUNK
+    return max(1, int(getattr(settings, "IMPORT_CHUNK_ROWS", default)))
+
+
+def _process_rows(ctx: Context, run: ImportRun, table: Table, start: int, stop: int, dry: bool) -> tuple[dict, list]:
+    """Rows ``start``…``stop - 1`` in the caller's transaction: (counts by outcome, report lines)."""
+    if batch.enabled(run):
+        return batch.process_chunk(ctx, run, table, start, stop, dry)
+    counts = {"created": 0, "updated": 0, "skipped": 0, "error": 0}
+    errors: list[dict] = []
+    for index in range(start, stop):
+        outcome, row_errors, _ = _process_row(ctx, run, table, index, dry=dry)
+        counts[outcome] += 1
+        errors.extend(e.as_dict() for e in row_errors)
+    return counts, errors
 
 
 def max_bytes() -> int:
@@ -190,12 +210,12 @@ def _process_row(ctx: Context, run: ImportRun, table: Table, index: int, dry: bo
         return "error", problems, []
     ledger: list[ImportItem] = []
     ctx.warnings = []
+    ctx.side_created = []
     try:
         with transaction.atomic():
             plan = plan_row(ctx, row_number, _values(run.mapping, table.headers, cells))
             existing = find_existing(ctx, plan, model) if ctx.dedupe_key else None
             before = snapshot(existing) if existing is not None and ctx.policy == "update" else None
-            ctx.side_created = []
             outcome, record = apply_row(ctx, plan, existing)
             for side in ctx.side_created:
                 ledger.append(_item(run, row_number, ItemAction.CREATED, side))
@@ -214,12 +234,24 @@ def _process_row(ctx: Context, run: ImportRun, table: Table, index: int, dry: bo
             if not dry:
                 ImportItem.objects.bulk_create(ledger)
     except RowInvalid as exc:
+        _forget_rolled_back(ctx)
         return "error", exc.errors + ctx.warnings, []
     except ValidationError as exc:
+        _forget_rolled_back(ctx)
         return "error", _validation_errors(row_number, exc, run) + ctx.warnings, []
     except PermissionDenied as exc:
+        _forget_rolled_back(ctx)
         return "error", [RowError(row_number, "", str(exc))], []
     return outcome, list(ctx.warnings), ledger
+
+
+def _forget_rolled_back(ctx: Context) -> None:
+    """A company created for a refused row went with its savepoint: later rows must not link to it."""
+    gone = {id(side) for side in ctx.side_created}
+    for key, company in list(ctx.companies_by_name.items()):
+        if id(company) in gone:
+            del ctx.companies_by_name[key]
+    ctx.side_created = []
 
 
 def find_existing(ctx: Context, plan: dict[str, Any], model: type) -> Any:
@@ -264,12 +296,16 @@ def import_dry_run(*, actor: Actor, run: ImportRun) -> dict[str, Any]:
     ctx = _context(actor, run)
     counts = {"created": 0, "updated": 0, "skipped": 0, "error": 0}
     errors: list[dict] = []
+    size = chunk_rows(run)
     try:
         with transaction.atomic():
-            for index in range(len(table.rows)):
-                outcome, row_errors, _ = _process_row(ctx, run, table, index, dry=True)
-                counts[outcome] += 1
-                errors.extend(e.as_dict() for e in row_errors)
+            for start in range(0, len(table.rows), size):
+                chunk_counts, chunk_errors = _process_rows(
+                    ctx, run, table, start, min(start + size, len(table.rows)), True
+                )
+                for outcome, n in chunk_counts.items():
+                    counts[outcome] += n
+                errors.extend(chunk_errors)
             raise _DryRunRollback
     except _DryRunRollback:
         pass
@@ -325,20 +361,15 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
             status=ImportStatus.RUNNING, started_at=run.started_at or timezone.now()
         )
     run.refresh_from_db()
-    total, chunk = len(table.rows), chunk_rows()
+    total, chunk = len(table.rows), chunk_rows(run)
     while run.rows_done < total:
         start, stop = run.rows_done, min(run.rows_done + chunk, total)
-        counts = {"created": 0, "updated": 0, "skipped": 0, "error": 0}
-        errors: list[dict] = []
         with transaction.atomic():
-            locked = ImportRun.all_objects.select_for_update().get(pk=run.pk)
+            locked = ImportRun.all_objects.select_for_update().defer("content").get(pk=run.pk)
             if locked.rows_done != start:  # another attempt got here first
                 run = locked
                 continue
-            for index in range(start, stop):
-                outcome, row_errors, _ = _process_row(ctx, run, table, index, dry=False)
-                counts[outcome] += 1
-                errors.extend(e.as_dict() for e in row_errors)
+            counts, errors = _process_rows(ctx, run, table, start, stop, dry=False)
             ImportRun.all_objects.filter(pk=run.pk).update(
                 rows_done=stop,
                 created_count=locked.created_count + counts["created"],
@@ -347,7 +378,7 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
                 error_count=locked.error_count + counts["error"],
                 errors=(locked.errors + errors)[:5000],
             )
-        run.refresh_from_db()
+        run.refresh_from_db(fields=_PROGRESS_FIELDS)  # not the file, which can be megabytes
         if progress:
             progress(run)
     ImportRun.all_objects.filter(pk=run.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())

@@ -21,19 +21,29 @@ _CONTACT_FIELDS = set(contact_services.CONTACT_FIELDS)
 _COMPANY_FIELDS = set(contact_services.COMPANY_FIELDS)
 
 
+UNDO_CHUNK = 1000  # ids per statement (SQLite allows at most 32,766 parameters per statement)
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + UNDO_CHUNK] for i in range(0, len(ids), UNDO_CHUNK)]
+
+
 def _remove(model: type, ids: list[int]) -> int:
-    from rapport.search.index import remove_record
+    """Remove created records for good, with their tags, search entries and external ids (set-based)."""
+    from rapport.search.index import remove_many
 
     if not ids:
         return 0
-    records = list(model.all_objects.filter(pk__in=ids))
-    for record in records:
-        remove_record(record)
     ct = ContentType.objects.get_for_model(model)
-    TaggedItem.objects.filter(content_type=ct, object_id__in=ids).hard_delete()
-    ExternalId.objects.filter(content_type=ct, object_id__in=ids).delete()
-    model.all_objects.filter(pk__in=ids).hard_delete()
-    return len(records)
+    removed = 0
+    for chunk in _chunks(ids):
+        present = list(model.all_objects.filter(pk__in=chunk).values_list("pk", flat=True))
+        remove_many(model, present)
+        TaggedItem.objects.filter(content_type=ct, object_id__in=present).hard_delete()
+        ExternalId.objects.filter(content_type=ct, object_id__in=present).delete()
+        model.all_objects.filter(pk__in=present).hard_delete()
+        removed += len(present)
+    return removed
 
 
 def _referenced_from_outside(model: type, ids: list[int], removing: dict[type, list[int]]) -> set[int]:
@@ -44,10 +54,10 @@ def _referenced_from_outside(model: type, ids: list[int], removing: dict[type, l
     for rel in model._meta.related_objects:
         if not (rel.one_to_many or rel.one_to_one) or rel.on_delete is dj.CASCADE:
             continue
-        rows = rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": ids})
-        if rel.related_model in removing:
-            rows = rows.exclude(pk__in=removing[rel.related_model])
-        used.update(rows.values_list(rel.field.attname, flat=True))
+        leaving = set(removing.get(rel.related_model, ()))
+        for chunk in _chunks(ids):
+            rows = rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": chunk})
+            used.update(target for pk, target in rows.values_list("pk", rel.field.attname) if pk not in leaving)
     return used
 
 
@@ -127,7 +137,11 @@ def undo_items(actor: Actor, run: ImportRun) -> dict[str, Any]:
         by_model.setdefault(model, []).append(item)
     to_remove: dict[type, list[int]] = {}
     for model, model_items in by_model.items():
-        current = {r.pk: r for r in model.all_objects.filter(pk__in=[i.object_id for i in model_items])}
+        current = {
+            r.pk: r
+            for chunk in _chunks([i.object_id for i in model_items])
+            for r in model.all_objects.filter(pk__in=chunk)
+        }
         for item in model_items:
             record = current.get(item.object_id)
             if record is None:

@@ -2,7 +2,8 @@
 
 Everything is read from the environment so that one file serves every machine:
 ``WEB_BIND`` (default 127.0.0.1:8000), ``WEB_WORKERS`` (default 2 x cores + 1, at most 8),
-``WEB_THREADS`` (1), ``WEB_TIMEOUT`` (30 s), ``WEB_KEEPALIVE`` (75 s), ``WEB_MAX_REQUESTS`` (2000, with jitter, so a slow leak
+``WEB_THREADS`` (1), ``WEB_TIMEOUT`` (30 s), ``WEB_KEEPALIVE`` (75 s),
+``WEB_MAX_REQUESTS`` (2000, with jitter, so a slow leak
 cannot grow forever). Access and error logs are JSON lines on stdout like the app's own logs.
 """
 

@@ -1,0 +1,604 @@
+"""The batched import path for contacts: one chunk of rows in a handful of queries.
+
+It follows the per-row path (``services._process_row`` → ``targets.apply_contact`` →
+``contact_services.contact_create``) rule for rule, set-based:
+
+1. **plan** every row with ``targets.contact_plan`` (names, e-mails, phones, choices, owner by e-mail,
+   the per-cell checks and warnings of the per-row path);
+2. **validate** every row as ``contact_create`` does: nested e-mails / phones / addresses, custom
+   fields, ``full_clean`` (foreign keys are not re-read: the owner is a member, the company one the
+   actor sees, both found in bulk);
+3. **dedupe** by e-mail: one query for the visible contacts having any e-mail of the chunk, plus the
+   rows of the chunk created before;
+4. **companies** by domain then by name (one query each; the cache of the run is shared with the
+   per-row path), the missing ones created in bulk; **tags** resolved once per chunk;
+5. **write** the contacts, then their e-mails, phones, addresses and tag links, the two History
+   'create' rows each gets from the service (fields, nested rows), the search entries, the ledger
+   rows and external ids, with one bulk insert per table.
+
+Rare rows take the per-row path and get exactly its behaviour: an update of an existing contact
+(policy *update*), a tag name the tag service refuses, a company that must be created with a
+domain another company owns. The creates pending before such a row are written first, so it sees
+every earlier row of the file. Should a bulk write fail anyway, its savepoint is rolled back and
+those rows go through the per-row path one by one (each error then reported on its row).
+
+Signals: ``post_save`` receivers of Contact act on creation only for a contact without an owner
+(lead assignment) and an import always sets one, so ``bulk_create`` skipping them changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from rapport.contacts import integration, nested
+from rapport.contacts.models import Address, Company, CompanyDomain, Contact, EmailAddress, PhoneNumber
+from rapport.contacts.validation import normalise_domain, phone_digits
+from rapport.core.history import _jsonable
+from rapport.core.models import RecordHistory
+from rapport.core.permissions import visible
+from rapport.core.scoping import current_audit
+from rapport.imports.models import ExternalId, ImportItem, ImportRun, ItemAction
+from rapport.imports.readers import Table
+from rapport.imports.targets import Context, RowError, RowInvalid, _values, check_cells, contact_plan
+from rapport.search.index import Document, index_many
+from rapport.tags import services as tag_services
+from rapport.tags.models import Tag, TaggedItem
+
+BATCH_CHUNK = 1000
+# Foreign keys that are set from bulk lookups (or by the system), so full_clean need not re-read them.
+_TRUSTED_FKS = ["workspace", "owner", "company", "parent", "created_by", "updated_by", "deleted_by"]
+
+
+def enabled(run: ImportRun) -> bool:
+    """Whether ``run`` takes the batched path: contacts deduped by e-mail or not at all.
+
+    Other dedupe keys (phone, external id) and other targets use the per-row path. The setting
+    ``IMPORT_BATCHED = False`` turns the batched path off (for comparisons and as an escape hatch).
+    """
+    return getattr(settings, "IMPORT_BATCHED", True) and run.target == "contacts" and run.dedupe_key in ("email", "")
+
+
+_CONTACT_FIELD_NAMES = [f.name for f in Contact._meta.concrete_fields if f.name not in ("first_name", "last_name")]
+
+
+@dataclass
+class _Row:
+    index: int
+    number: int
+    plan: dict[str, Any]
+    warnings: list[RowError]
+    contact: Contact | None = None
+    cleaned: dict[str, list[dict]] = field(default_factory=dict)
+    action: str = "create"  # create, skip or per_row
+    company: Company | None = None
+    tags: list[Tag] = field(default_factory=list)
+
+
+@dataclass
+class _Chunk:
+    """What one chunk met: outcome and report lines per row (reported in file order)."""
+
+    outcomes: dict[int, tuple[str, list[RowError]]] = field(default_factory=dict)
+
+    def set(self, index: int, outcome: str, errors: list[RowError]) -> None:
+        self.outcomes[index] = (outcome, errors)
+
+    def result(self) -> tuple[dict[str, int], list[dict]]:
+        counts = {"created": 0, "updated": 0, "skipped": 0, "error": 0}
+        errors: list[dict] = []
+        for index in sorted(self.outcomes):
+            outcome, row_errors = self.outcomes[index]
+            counts[outcome] += 1
+            errors.extend(e.as_dict() for e in row_errors)
+        return counts, errors
+
+
+def process_chunk(
+    ctx: Context, run: ImportRun, table: Table, start: int, stop: int, dry: bool
+) -> tuple[dict[str, int], list[dict]]:
+    """Import rows ``start``…``stop - 1`` in the caller's transaction; returns (counts, report lines)."""
+    report = _Chunk()
+    rows = _plan(ctx, run, table, start, stop, report)
+    _dedupe(ctx, rows)
+    _resolve_tags(ctx, rows)
+    created_companies = _link_companies(ctx, run, rows)
+    if created_companies:
+        _write_companies(ctx, run, created_companies, dry)
+    pending: list[_Row] = []
+    for row in rows:
+        if row.action == "per_row":
+            _flush(ctx, run, table, pending, dry, report)
+            pending = []
+            _per_row(ctx, run, table, row.index, dry, report)
+        elif row.action == "skip":
+            report.set(row.index, "skipped", row.warnings)
+        else:
+            pending.append(row)
+    _flush(ctx, run, table, pending, dry, report)
+    return report.result()
+
+
+# --- 1. plan and 2. validate ----------------------------------------------------------------------
+
+
+def _plan(ctx: Context, run: ImportRun, table: Table, start: int, stop: int, report: _Chunk) -> list[_Row]:
+    from rapport.imports.services import _validation_errors
+
+    defs = integration.definitions(integration.CONTACT_TYPE)
+    rows: list[_Row] = []
+    for index in range(start, stop):
+        number = table.row_number(index)
+        cells = table.rows[index]
+        problems = check_cells(number, table.headers, cells, run.mapping)
+        if problems:
+            report.set(index, "error", problems)
+            continue
+        ctx.warnings = []
+        try:
+            plan = contact_plan(ctx, number, _values(run.mapping, table.headers, cells))
+        except RowInvalid as exc:
+            report.set(index, "error", exc.errors + ctx.warnings)
+            continue
+        row = _Row(index, number, plan, list(ctx.warnings))
+        try:
+            _validate(ctx, row, defs)
+        except ValidationError as exc:
+            report.set(index, "error", _validation_errors(number, exc, run) + row.warnings)
+            continue
+        rows.append(row)
+    return rows
+
+
+def _merge(errors: dict[str, list[str]], exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, items in exc.error_dict.items():
+            errors.setdefault(name, []).extend(m for e in items for m in e.messages)
+    else:
+        errors.setdefault("__all__", []).extend(exc.messages)
+
+
+def _validate(ctx: Context, row: _Row, defs: list[Any]) -> None:
+    """Build the unsaved contact and clean it as ``contact_create`` would; raises ValidationError."""
+    actor, plan = ctx.actor, row.plan
+    data = {"owner": actor.user.pk, **{k: v for k, v in plan["data"].items() if v not in ("", None)}}
+    contact = Contact(workspace_id=actor.workspace.pk, owner_id=data.pop("owner"))
+    for name, value in data.items():
+        setattr(contact, name, value)
+    errors: dict[str, list[str]] = {}
+    region = actor.workspace.default_region
+    steps = (
+        ("emails", nested.clean_emails),
+        ("phones", lambda v: nested.clean_phones(v, region)),
+        ("addresses", nested.clean_addresses),
+    )
+    for name, clean in steps:
+        if plan[name] is not None:
+            try:
+                row.cleaned[name] = clean(plan[name])
+            except ValidationError as exc:
+                _merge(errors, exc)
+    if defs or plan["custom"]:  # with neither, clean_custom gives {} (but reads the workspace first)
+        try:
+            custom = integration.clean_custom(defs, plan["custom"] or {}, partial=False)
+            contact.custom = integration.merged_custom(contact.custom, custom)
+        except ValidationError as exc:
+            _merge(errors, exc)
+    # full_clean of the fields the row sets (the others hold their defaults), without
+    # validate_unique: a new contact has no unique field to check
+    exclude = [name for name in errors if "." not in name] + [n for n in _CONTACT_FIELD_NAMES if n not in data]
+    for check in (lambda: contact.clean_fields(exclude=exclude), contact.clean):
+        try:
+            check()
+        except ValidationError as exc:
+            _merge(errors, exc)
+    if errors:
+        raise ValidationError(errors)
+    if "emails" in row.cleaned:
+        contact.primary_email = nested.primary_of(row.cleaned["emails"], "email")
+    if "phones" in row.cleaned:
+        contact.primary_phone = nested.primary_of(row.cleaned["phones"], "number")
+    row.contact = contact
+
+
+# --- 3. dedupe ------------------------------------------------------------------------------------
+
+
+def _emails(row: _Row) -> list[str]:
+    return [e["email"] for e in row.cleaned.get("emails", [])]
+
+
+def _dedupe(ctx: Context, rows: list[_Row]) -> None:
+    """Mark each row create / skip / per_row like ``find_existing`` + ``apply_contact`` would decide."""
+    if ctx.dedupe_key != "email" or ctx.policy == "create":
+        return
+    wanted = {e for row in rows for e in _emails(row)}
+    taken = set(
+        visible(Contact.objects.all(), ctx.actor)
+        .filter(emails__workspace_id=ctx.actor.workspace.pk, emails__email__in=wanted)  # index (workspace, email)
+        .values_list("emails__email", flat=True)
+    )
+    for row in rows:
+        emails = _emails(row)
+        if emails and any(e in taken for e in emails):
+            row.action = "skip" if ctx.policy == "skip" else "per_row"
+        taken.update(emails)  # a later row with one of these e-mails finds this row's contact
+
+
+# --- 4. tags and companies ------------------------------------------------------------------------
+
+
+def _tag_key(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+def _resolve_tags(ctx: Context, rows: list[_Row]) -> None:
+    """The chunk's tags in one lookup (missing ones created by the tag service, as per row)."""
+    creating = [row for row in rows if row.action == "create"]
+    names: dict[str, str] = {}
+    for row in creating:
+        for name in row.plan["tags"] + ctx.tags:
+            names.setdefault(_tag_key(name), name)
+    if not names:
+        return
+    by_key: dict[str, Tag] = {}
+    try:
+        by_key = dict(zip(names, tag_services.resolve_tags(actor=ctx.actor, values=list(names.values())), strict=True))
+    except ValidationError:  # a name the service refuses: resolve one by one, its rows go per row
+        for key, name in names.items():
+            try:
+                by_key[key] = tag_services.resolve_tags(actor=ctx.actor, values=[name])[0]
+            except ValidationError:
+                continue
+    for row in creating:
+        keys = [_tag_key(n) for n in row.plan["tags"] + ctx.tags]
+        if any(k not in by_key for k in keys):
+            row.action = "per_row"
+            continue
+        seen: set[int] = set()
+        row.tags = [by_key[k] for k in keys if not (by_key[k].pk in seen or seen.add(by_key[k].pk))]
+
+
+@dataclass
+class _NewCompany:
+    row: _Row
+    company: Company
+    domain: str
+
+
+def _domain(text: str) -> str:
+    try:
+        return normalise_domain(text) if text else ""
+    except ValidationError:
+        return ""
+
+
+def _link_companies(ctx: Context, run: ImportRun, rows: list[_Row]) -> list[_NewCompany]:
+    """Each row's company as ``targets._find_company`` finds it; returns the companies to create.
+
+    Rows are walked in file order so that a company created for one row is found, by domain or by
+    name, by the rows after it (as when the rows are written one by one).
+    """
+    actor = ctx.actor
+    wanted = [(row, row.plan["company"][0].strip(), _domain(row.plan["company"][1])) for row in rows]
+    wanted = [w for w in wanted if w[1] or w[2]]
+    if not wanted:
+        return []
+    domains = {d for _, _, d in wanted if d}
+    live = dict(
+        CompanyDomain.objects.filter(workspace_id=actor.workspace.pk, domain__in=domains, is_live=True).values_list(
+            "domain", "company_id"
+        )
+    )
+    seen = {c.pk: c for c in visible(Company.objects.all(), actor).filter(pk__in=set(live.values()))}
+    by_domain = {d: seen[pk] for d, pk in live.items() if pk in seen}
+    keys = {name.lower() for _, name, _ in wanted if name and name.lower() not in ctx.companies_by_name}
+    by_name: dict[str, Company] = {}
+    if keys:
+        found = (
+            visible(Company.objects.all(), actor).annotate(lname=Lower("name")).filter(lname__in=keys).order_by("id")
+        )
+        for company in found:
+            by_name.setdefault(company.name.strip().lower(), company)
+    company_defs = integration.definitions(integration.COMPANY_TYPE)
+    created: list[_NewCompany] = []
+    for row, name, domain in wanted:
+        if domain and domain in by_domain:
+            row.company = by_domain[domain]
+            continue
+        if not name:
+            continue
+        key = name.lower()
+        if key not in ctx.companies_by_name and key in by_name:
+            ctx.companies_by_name[key] = by_name[key]
+        if key in ctx.companies_by_name:
+            row.company = ctx.companies_by_name[key]
+            continue
+        if domain and domain in live:  # the domain belongs to a company the actor cannot see
+            row.action = "per_row"  # company_create refuses it there, with its message
+            continue
+        company = _new_company(ctx, name, domain, company_defs)
+        if company is None:
+            row.action = "per_row"
+            continue
+        ctx.companies_by_name[key] = row.company = company
+        created.append(_NewCompany(row, company, domain))
+        if domain:
+            by_domain[domain] = company
+    return created
+
+
+def _new_company(ctx: Context, name: str, domain: str, defs: list[Any]) -> Company | None:
+    """An unsaved company as ``company_create(data={"name": …}, domains=[…])`` makes it, or None if invalid."""
+    actor = ctx.actor
+    company = Company(workspace_id=actor.workspace.pk, owner_id=actor.user.pk, name=name[:200], primary_domain=domain)
+    try:
+        if defs:  # without definitions clean_custom gives {} (but reads the workspace first)
+            company.custom = integration.merged_custom(
+                company.custom, integration.clean_custom(defs, {}, partial=False)
+            )
+        company.full_clean(exclude=_TRUSTED_FKS, validate_constraints=False)
+    except ValidationError:
+        return None
+    return company
+
+
+# --- 5. writes --------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Bookkeeping shared by the bulk writes: who, when, content types."""
+
+    def __init__(self, run: ImportRun):
+        audit = current_audit()
+        self.actor = audit.actor if getattr(audit.actor, "pk", None) else None
+        self.source = audit.source
+        self.now = timezone.now()
+        self.run = run
+
+    def stamp(self, record: Any) -> None:
+        record.created_at = record.updated_at = self.now
+        record.created_by_id = record.updated_by_id = self.actor.pk if self.actor else None
+
+    def history(self, record: Any, action: str, changes: dict[str, Any]) -> RecordHistory:
+        return RecordHistory(
+            workspace_id=record.workspace_id,
+            content_type=ContentType.objects.get_for_model(record, for_concrete_model=True),
+            object_id=record.pk,
+            object_repr=str(record)[:200],
+            action=action,
+            actor=self.actor,
+            source=self.source,
+            at=self.now,
+            changes=_jsonable(changes),
+        )
+
+    def created(self, record: Any) -> RecordHistory:
+        """The row ``history.record_created`` writes when the record is saved."""
+        changes = {
+            name: [None, value] for name, value in record.tracked_values().items() if value not in (None, "", {}, [])
+        }
+        return self.history(record, "create", changes)
+
+    def ledger(self, row: _Row, record: Any) -> ImportItem:
+        return ImportItem(
+            workspace_id=self.run.workspace_id,
+            run=self.run,
+            row_number=row.number,
+            action=ItemAction.CREATED,
+            content_type=ContentType.objects.get_for_model(type(record)),
+            object_id=record.pk,
+            before={},
+            version_after=record.version,
+        )
+
+
+def _write_companies(ctx: Context, run: ImportRun, new: list[_NewCompany], dry: bool) -> None:
+    writer = _Writer(run)
+    companies = [n.company for n in new]
+    for company in companies:
+        writer.stamp(company)
+    Company.objects.bulk_create(companies)
+    CompanyDomain.objects.bulk_create(
+        [
+            CompanyDomain(workspace_id=n.company.workspace_id, company=n.company, domain=n.domain, is_primary=True)
+            for n in new
+            if n.domain
+        ]
+    )
+    history = [writer.created(c) for c in companies]
+    history += [writer.history(n.company, "create", {"domains": ["", n.domain]}) for n in new if n.domain]
+    RecordHistory.objects.bulk_create(history)
+    defs = integration.definitions(integration.COMPANY_TYPE)
+    domains = {n.company.pk: n.domain for n in new}
+    index_many(companies, lambda c: _company_document(c, domains[c.pk], defs), chunk_size=len(companies))
+    if not dry:
+        ImportItem.objects.bulk_create([writer.ledger(n.row, n.company) for n in new])
+
+
+def _company_document(company: Company, domain: str, defs: list[Any]) -> Document:
+    """``contact_services.company_document`` of a company just created (no re-reading)."""
+    return Document(
+        title=company.name,
+        subtitle=" · ".join(p for p in (company.get_industry_display(), company.primary_domain) if p),
+        texts=integration.custom_search_texts(defs, company) if defs else [],
+        phones=[company.phone] if company.phone else [],
+        domains=[domain] if domain else [],
+    )
+
+
+def _contact_document(contact: Contact, row: _Row, defs: list[Any]) -> Document:
+    """``contact_services.contact_document`` from what the chunk holds (no re-reading)."""
+    company = row.company
+    subtitle = " · ".join(p for p in (contact.job_title, company.name if company else "") if p)
+    return Document(
+        title=contact.full_name,
+        subtitle=subtitle or contact.primary_email,
+        texts=[contact.job_title, *(integration.custom_search_texts(defs, contact) if defs else [])],
+        emails=[e["email"] for e in row.cleaned.get("emails", [])],
+        phones=[p["number"] for p in row.cleaned.get("phones", [])],
+    )
+
+
+def _nested_changes(row: _Row) -> dict[str, list[str]]:
+    """The second History row of ``contact_create`` (``_write_nested``: what was added besides fields)."""
+    changes: dict[str, list[str]] = {}
+    emails = row.cleaned.get("emails") or []
+    if emails:
+        marks = len(emails) > 1
+        changes["emails"] = [
+            "",
+            ", ".join(
+                f"{e['email']} ({e['label']}){' (primary)' if marks and e['is_primary'] else ''}" for e in emails
+            ),
+        ]
+    if row.cleaned.get("phones"):
+        changes["phones"] = ["", ", ".join(f"{p['number']} ({p['label']})" for p in row.cleaned["phones"])]
+    if row.cleaned.get("addresses"):
+        lines = [Address(**{k: a.get(k, "") for k in nested.ADDRESS_FIELDS}).one_line for a in row.cleaned["addresses"]]
+        changes["address"] = ["", ", ".join(lines)]
+    if row.tags:
+        changes["tags"] = ["", ", ".join(sorted((t.name for t in row.tags), key=str.lower))]
+    return changes
+
+
+def _flush(ctx: Context, run: ImportRun, table: Table, rows: list[_Row], dry: bool, report: _Chunk) -> None:
+    """Write the pending creates; if the database refuses the batch, take those rows one by one."""
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            _write_contacts(ctx, run, rows, dry)
+    except DatabaseError:
+        for row in rows:
+            _per_row(ctx, run, table, row.index, dry, report)
+        return
+    for row in rows:
+        report.set(row.index, "created", row.warnings)
+
+
+def _allocate(model: type, count: int) -> list[int]:
+    """``count`` new primary keys of ``model``, safe against concurrent writers.
+
+    PostgreSQL: values of the table's sequence. SQLite: the write lock is held since BEGIN
+    (``transaction_mode`` IMMEDIATE), so the next free ids are ours; ``sqlite_sequence`` is read too
+    so that ids of removed rows (an undone import) are never given again.
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [r[0] for r in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        sql = (
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), COALESCE((SELECT MAX(id) FROM "
+        )
+        cursor.execute(sql + quoted + "), 0))", [table])
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + count))
+
+
+def _insert(model: type, columns: list[str], rows: list[tuple]) -> None:
+    """Plain inserts (COPY on PostgreSQL, executemany on SQLite) of rows validated beforehand."""
+    from rapport.ops.bulk import Table as BulkTable
+
+    if rows:
+        BulkTable(model, columns).write(rows)
+
+
+_HISTORY = [
+    "workspace_id",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "action",
+    "actor_id",
+    "source",
+    "at",
+    "changes",
+]
+_LEDGER = ["workspace_id", "run_id", "row_number", "action", "content_type_id", "object_id", "before", "version_after"]
+_ENTRY = [
+    "workspace_id",
+    "content_type_id",
+    "object_id",
+    "title",
+    "title_key",
+    "subtitle",
+    "body",
+    "emails",
+    "email_key",
+    "phones",
+    "domains",
+    "updated_at",
+]
+
+
+def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -> None:
+    from rapport.search.index import _entry, record_words
+    from rapport.search.models import SearchEntry
+
+    writer = _Writer(run)
+    ws = ctx.actor.workspace.pk
+    actor_id = writer.actor.pk if writer.actor else None
+    contact_type = ContentType.objects.get_for_model(Contact)
+    columns = [f.attname for f in Contact._meta.concrete_fields]
+    contacts = []
+    for row, pk in zip(rows, _allocate(Contact, len(rows)), strict=True):
+        contact = row.contact
+        contact.pk = pk
+        contact.company = row.company
+        writer.stamp(contact)
+        contact._state.adding = False
+        contacts.append(tuple(getattr(contact, name) for name in columns))
+    _insert(Contact, columns, contacts)
+    emails, phones, addresses, tagged, history, external, entries, ledger = [], [], [], [], [], [], [], []
+    defs = integration.definitions(integration.CONTACT_TYPE)
+    regions: dict[int, str] = {}
+    now, source = writer.now, writer.source
+    for row in rows:
+        contact = row.contact
+        pk = contact.pk
+        for i, e in enumerate(row.cleaned.get("emails", [])):
+            emails.append((ws, pk, e["label"], e["email"], e["is_primary"], i))
+        for i, p in enumerate(row.cleaned.get("phones", [])):
+            phones.append((ws, pk, p["label"], p["number"], phone_digits(p["number"]), p["is_primary"], i))
+        for i, a in enumerate(row.cleaned.get("addresses", [])):
+            addresses.append((ws, pk, i, *(a[k] for k in nested.ADDRESS_FIELDS)))
+        tagged.extend((ws, t.pk, contact_type.pk, pk, now) for t in row.tags)
+        repr_ = str(contact)[:200]
+        fields = {k: [None, v] for k, v in contact.tracked_values().items() if v not in (None, "", {}, [])}
+        history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, _jsonable(fields)))
+        changes = _nested_changes(row)
+        if changes:
+            history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, changes))
+        if row.plan.get("external_id"):
+            external.append((run.workspace_id, contact_type.pk, pk, row.plan["external_id"][:255]))
+        entries.append(_entry(contact, _contact_document(contact, row, defs), contact_type, regions))
+        if not dry:
+            ledger.append((run.workspace_id, run.pk, row.number, ItemAction.CREATED, contact_type.pk, pk, {}, 1))
+    _insert(EmailAddress, ["workspace_id", "contact_id", "label", "email", "is_primary", "position"], emails)
+    _insert(PhoneNumber, ["workspace_id", "contact_id", "label", "number", "digits", "is_primary", "position"], phones)
+    _insert(Address, ["workspace_id", "contact_id", "position", *nested.ADDRESS_FIELDS], addresses)
+    _insert(TaggedItem, ["workspace_id", "tag_id", "content_type_id", "object_id", "created_at"], tagged)
+    _insert(RecordHistory, _HISTORY, history)
+    _insert(ExternalId, ["workspace_id", "content_type_id", "object_id", "value"], external)
+    _insert(SearchEntry, _ENTRY, [tuple(getattr(e, name) for name in _ENTRY) for e in entries])
+    record_words(entries)
+    _insert(ImportItem, _LEDGER, ledger)
+
+
+def _per_row(ctx: Context, run: ImportRun, table: Table, index: int, dry: bool, report: _Chunk) -> None:
+    from rapport.imports.services import _process_row
+
+    outcome, errors, _ = _process_row(ctx, run, table, index, dry)
+    report.set(index, outcome, errors)
