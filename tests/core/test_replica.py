@@ -37,6 +37,20 @@ def test_without_a_replica_reports_read_from_default(settings):
         assert ReplicaRouter().db_for_read(object) is None
 
 
+def _watch_deal_reads(monkeypatch) -> list[bool]:
+    """Whether each read of the visible deals happened inside a ``reports_on_replica`` block."""
+    seen: list[bool] = []
+    original = selectors.visible_deals
+
+    def watching(*args, **kwargs):
+        seen.append(replica._wanted.get())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "visible_deals", watching)
+    monkeypatch.setattr("rapport.sales.forecast.visible_deals", watching)
+    return seen
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
@@ -52,15 +66,7 @@ def test_the_report_views_read_deals_inside_the_replica_block(cast, acting, logi
 
     with acting(cast.owner, cast.workspace):
         pipeline = PipelineFactory()
-    seen: list[bool] = []
-    original = selectors.visible_deals
-
-    def watching(*args, **kwargs):
-        seen.append(replica._wanted.get())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(selectors, "visible_deals", watching)
-    monkeypatch.setattr("rapport.sales.forecast.visible_deals", watching)
+    seen = _watch_deal_reads(monkeypatch)
     response = login(cast.owner).get(url(pipeline), follow=True)
     assert response.status_code == 200
     assert seen and all(seen), seen
@@ -68,14 +74,7 @@ def test_the_report_views_read_deals_inside_the_replica_block(cast, acting, logi
 
 @pytest.mark.django_db
 def test_a_plain_record_page_does_not_ask_for_the_replica(cast, login, monkeypatch):
-    seen: list[bool] = []
-    original = selectors.visible_deals
-
-    def watching(*args, **kwargs):
-        seen.append(replica._wanted.get())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(selectors, "visible_deals", watching)
+    seen = _watch_deal_reads(monkeypatch)
     assert login(cast.owner).get(reverse("sales:deal_list")).status_code == 200
     assert not any(seen)
 

@@ -48,6 +48,7 @@ from rapport.core.scoping import current_audit
 from rapport.imports.models import ExternalId, ImportItem, ImportRun, ItemAction
 from rapport.imports.readers import Table
 from rapport.imports.targets import Context, RowError, RowInvalid, _values, check_cells, contact_plan
+from rapport.ops.indexing import ENTRY_COLUMNS, HISTORY_COLUMNS
 from rapport.search.index import Document, index_many
 from rapport.tags import services as tag_services
 from rapport.tags.models import Tag, TaggedItem
@@ -515,32 +516,7 @@ def _insert(model: type, columns: list[str], rows: list[tuple]) -> None:
         BulkTable(model, columns).write(rows)
 
 
-_HISTORY = [
-    "workspace_id",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "action",
-    "actor_id",
-    "source",
-    "at",
-    "changes",
-]
 _LEDGER = ["workspace_id", "run_id", "row_number", "action", "content_type_id", "object_id", "before", "version_after"]
-_ENTRY = [
-    "workspace_id",
-    "content_type_id",
-    "object_id",
-    "title",
-    "title_key",
-    "subtitle",
-    "body",
-    "emails",
-    "email_key",
-    "phones",
-    "domains",
-    "updated_at",
-]
 
 
 def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -> None:
@@ -590,9 +566,9 @@ def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -
     _insert(PhoneNumber, ["workspace_id", "contact_id", "label", "number", "digits", "is_primary", "position"], phones)
     _insert(Address, ["workspace_id", "contact_id", "position", *nested.ADDRESS_FIELDS], addresses)
     _insert(TaggedItem, ["workspace_id", "tag_id", "content_type_id", "object_id", "created_at"], tagged)
-    _insert(RecordHistory, _HISTORY, history)
+    _insert(RecordHistory, HISTORY_COLUMNS, history)
     _insert(ExternalId, ["workspace_id", "content_type_id", "object_id", "value"], external)
-    _insert(SearchEntry, _ENTRY, [tuple(getattr(e, name) for name in _ENTRY) for e in entries])
+    _insert(SearchEntry, ENTRY_COLUMNS, [tuple(getattr(e, name) for name in ENTRY_COLUMNS) for e in entries])
     record_words(entries)
     _insert(ImportItem, _LEDGER, ledger)
 

@@ -19,8 +19,22 @@ from django.db import models
 
 from rapport.core.models import RecordHistory, Workspace
 from rapport.ops.bulk import Step, Table
+from rapport.search.index import UPDATE_FIELDS
 
 HISTORY_SOURCE = "system"
+# the columns bulk writers fill (the generator here, the batched import)
+HISTORY_COLUMNS = [
+    "workspace_id",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "action",
+    "actor_id",
+    "source",
+    "at",
+    "changes",
+]
+ENTRY_COLUMNS = ["workspace_id", "content_type_id", "object_id", *(f for f in UPDATE_FIELDS if f != "workspace")]
 
 
 class HistoryWriter:
@@ -32,20 +46,7 @@ class HistoryWriter:
         self.enabled = enabled
         self.workspace_id = workspace.pk
         self.jsonable = _jsonable
-        self.table = Table(
-            RecordHistory,
-            [
-                "workspace_id",
-                "content_type_id",
-                "object_id",
-                "object_repr",
-                "action",
-                "actor_id",
-                "source",
-                "at",
-                "changes",
-            ],
-        )
+        self.table = Table(RecordHistory, HISTORY_COLUMNS)
         self.written = 0
 
     def created(self, records: Sequence[models.Model]) -> list[Step]:
@@ -97,23 +98,7 @@ class SearchWriter:
         from rapport.search.models import SearchEntry
 
         self.enabled = enabled
-        self.table = Table(
-            SearchEntry,
-            [
-                "workspace_id",
-                "content_type_id",
-                "object_id",
-                "title",
-                "title_key",
-                "subtitle",
-                "body",
-                "emails",
-                "email_key",
-                "phones",
-                "domains",
-                "updated_at",
-            ],
-        )
+        self.table = Table(SearchEntry, ENTRY_COLUMNS)
         self.written = 0
         self.regions: dict[int, str] = {}
 
