@@ -388,3 +388,32 @@ def write_json(results: list[Result], path: Path, meta: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"meta": meta, "results": [asdict(r) for r in results]}, indent=2) + "\n")
     return path
+
+
+# PostgreSQL settings that change the figures most (docs/operations.md, "PostgreSQL settings").
+TUNING_SETTINGS = (
+    "shared_buffers",
+    "effective_cache_size",
+    "work_mem",
+    "max_wal_size",
+    "random_page_cost",
+    "jit",
+)
+
+
+def database_settings() -> dict[str, str]:
+    """The database server's values of :data:`TUNING_SETTINGS` (empty on SQLite), for the results."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [list(TUNING_SETTINGS)]
+        )
+        found = dict(cursor.fetchall())
+    return {name: found[name] for name in TUNING_SETTINGS if name in found}
+
+
+def describe_settings(values: dict[str, str]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in values.items())

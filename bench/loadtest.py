@@ -26,7 +26,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(ROOT / "src")]
 
-from harness import BenchmarkError, ProductionServer  # noqa: E402 - needs the paths above
+from harness import BenchmarkError, ProductionServer, database_settings, describe_settings  # noqa: E402 - needs the paths above
 
 P95_TARGET_MS = 300
 LOCKED = "database is locked"
@@ -90,6 +90,7 @@ def pick_data(path: Path, password: str) -> dict:
     terms = [n for n, _ in names if n] + [e.split("@")[0] for _, e in names if e]
     data = {
         "engine": connection.vendor,
+        "database_settings": database_settings(),
         "contacts": contacts,
         "companies": companies,
         "deals": deals,
@@ -204,6 +205,7 @@ def main(argv: list[str]) -> int:
             "think_seconds": list(args.think),
             "server": f"gunicorn, {args.workers} workers x {args.threads} threads, production settings",
             "contacts": data["records"],
+            "database_settings": data["database_settings"],
             "python": platform.python_version(),
             "machine": platform.machine(),
         },
@@ -219,6 +221,8 @@ def main(argv: list[str]) -> int:
         f"{data['records']:,} contacts: {total['rps']:.1f} req/s, p95 {total['p95_ms']} ms, {errors} errors, "
         f"{locked} 'database is locked' -> target {'met' if met else 'NOT met'} ({verdict['target']})"
     )
+    if data["database_settings"]:
+        print(f"PostgreSQL: {describe_settings(data['database_settings'])}")
     print(f"Wrote {path.relative_to(ROOT)}")
     return 0 if met else 1
 

@@ -29,6 +29,8 @@ from harness import (  # noqa: E402 - needs the paths above
     HttpRunner,
     InProcessRunner,
     ProductionServer,
+    database_settings,
+    describe_settings,
     discover,
     measure,
     modules,
@@ -152,6 +154,9 @@ def run(args: argparse.Namespace, context: Context, runner, server) -> int:
         own = getattr(benchmark, "runner", None)
         results.append(measure(benchmark, own(context) if own else runner, context, runs=args.runs, warmup=args.warmup))
     print(table(results))
+    settings = database_settings()
+    if settings:
+        print(f"PostgreSQL: {describe_settings(settings)}")
     if not args.no_json:
         now = datetime.now(UTC)
         path = args.json or BENCH_DIR / "results" / f"{now:%Y%m%dT%H%M%SZ}-{context.engine}.json"
@@ -168,6 +173,7 @@ def run(args: argparse.Namespace, context: Context, runner, server) -> int:
             "machine": platform.machine(),
             "runs": args.runs,
             "warmup": args.warmup,
+            "database_settings": settings,
         }
         print(f"\nWrote {write_json(results, path, meta).relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0

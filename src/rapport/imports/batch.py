@@ -520,7 +520,7 @@ _LEDGER = ["workspace_id", "run_id", "row_number", "action", "content_type_id", 
 
 
 def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -> None:
-    from rapport.search.index import _entry, record_words
+    from rapport.search.index import entry_values, record_title_words
     from rapport.search.models import SearchEntry
 
     writer = _Writer(run)
@@ -559,7 +559,7 @@ def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -
             history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, changes))
         if row.plan.get("external_id"):
             external.append((run.workspace_id, contact_type.pk, pk, row.plan["external_id"][:255]))
-        entries.append(_entry(contact, _contact_document(contact, row, defs), contact_type, regions))
+        entries.append(entry_values(contact, _contact_document(contact, row, defs), contact_type.pk, regions))
         if not dry:
             ledger.append((run.workspace_id, run.pk, row.number, ItemAction.CREATED, contact_type.pk, pk, {}, 1))
     _insert(EmailAddress, ["workspace_id", "contact_id", "label", "email", "is_primary", "position"], emails)
@@ -568,8 +568,9 @@ def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -
     _insert(TaggedItem, ["workspace_id", "tag_id", "content_type_id", "object_id", "created_at"], tagged)
     _insert(RecordHistory, HISTORY_COLUMNS, history)
     _insert(ExternalId, ["workspace_id", "content_type_id", "object_id", "value"], external)
-    _insert(SearchEntry, ENTRY_COLUMNS, [tuple(getattr(e, name) for name in ENTRY_COLUMNS) for e in entries])
-    record_words(entries)
+    _insert(SearchEntry, ENTRY_COLUMNS, entries)
+    title_key = ENTRY_COLUMNS.index("title_key")
+    record_title_words(e[title_key] for e in entries)
     _insert(ImportItem, _LEDGER, ledger)
 
 

@@ -90,12 +90,11 @@ class Table:
     # -- values
     def _converter(self, field: models.Field):
         if isinstance(field, models.JSONField):
-            return lambda value: None if value is None else json.dumps(value)
+            return lambda value: None if value is None else "{}" if value == {} else json.dumps(value)
         if self.vendor == "postgresql":
             return None
         if isinstance(field, models.DateTimeField):
-            adapt = connection.ops.adapt_datetimefield_value
-            return lambda value: None if value is None else adapt(value)
+            return _last_value_cache(connection.ops.adapt_datetimefield_value)
         if isinstance(field, models.DecimalField):
             return lambda value: None if value is None else str(value)
         if isinstance(field, models.DateField):
@@ -137,6 +136,20 @@ class Table:
         totals[self.db_table][0] += len(rows)
         totals[self.db_table][1] += time.perf_counter() - started
         return len(rows)
+
+
+def _last_value_cache(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``adapt`` remembering its last argument: a batch stamps most rows with the same moment."""
+    last: list[Any] = [object(), None]
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value is not last[0]:
+            last[0], last[1] = value, adapt(value)
+        return last[1]
+
+    return convert
 
 
 def money(value: float | int | Decimal) -> Decimal:

@@ -19,7 +19,7 @@ from django.db import models
 
 from rapport.core.models import RecordHistory, Workspace
 from rapport.ops.bulk import Step, Table
-from rapport.search.index import UPDATE_FIELDS
+from rapport.search.index import ENTRY_COLUMNS
 
 HISTORY_SOURCE = "system"
 # the columns bulk writers fill (the generator here, the batched import)
@@ -34,7 +34,6 @@ HISTORY_COLUMNS = [
     "at",
     "changes",
 ]
-ENTRY_COLUMNS = ["workspace_id", "content_type_id", "object_id", *(f for f in UPDATE_FIELDS if f != "workspace")]
 
 
 class HistoryWriter:
@@ -102,17 +101,18 @@ class SearchWriter:
         self.written = 0
         self.regions: dict[int, str] = {}
 
-    def entries(self, records: Sequence[models.Model]) -> list[Any]:
-        from rapport.search.index import _document, _entry
+    def rows(self, records: Sequence[models.Model]) -> list[tuple[Any, ...]]:
+        """The records' search entries as rows in ``ENTRY_COLUMNS`` order (none in the recycle bin)."""
+        from rapport.search.index import _document, entry_values
         from rapport.search.providers import provider_for_model
 
         spec = provider_for_model(type(records[0])) if records else None
         if spec is None or spec.describe is None:
             return []
-        content_type = ContentType.objects.get_for_model(type(records[0]), for_concrete_model=True)
+        content_type = ContentType.objects.get_for_model(type(records[0]), for_concrete_model=True).pk
         with _definitions_cached():
             return [
-                _entry(record, _document(spec.describe(record)), content_type, self.regions)
+                entry_values(record, _document(spec.describe(record)), content_type, self.regions)
                 for record in records
                 if record.deleted_at is None
             ]
@@ -121,25 +121,9 @@ class SearchWriter:
         """The write step of the records' entries and what adds their words to the typo list."""
         if not self.enabled or not records:
             return [], None
-        from rapport.search.index import record_words
+        from rapport.search.index import record_title_words
 
-        entries = self.entries(records)
-        rows = [
-            (
-                e.workspace_id,
-                e.content_type_id,
-                e.object_id,
-                e.title,
-                e.title_key,
-                e.subtitle,
-                e.body,
-                e.emails,
-                e.email_key,
-                e.phones,
-                e.domains,
-                e.updated_at,
-            )
-            for e in entries
-        ]
-        self.written += len(entries)
-        return [(self.table, rows)], lambda: record_words(entries)
+        rows = self.rows(records)
+        self.written += len(rows)
+        title_key = ENTRY_COLUMNS.index("title_key")
+        return [(self.table, rows)], lambda: record_title_words(row[title_key] for row in rows)
