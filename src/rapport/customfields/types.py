@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
@@ -38,27 +37,64 @@ _url_validator = URLValidator(schemes=["http", "https"])
 _email_validator = EmailValidator()
 
 
-@dataclass
 class ValueContext:
-    """What validating and showing values needs from the workspace (loaded once, lazily)."""
+    """What validating and showing values needs from the workspace.
 
-    workspace_id: int | None
-    region: str = "US"
-    default_currency: str = "USD"
-    _members: dict[int, str] | None = field(default=None, repr=False)
+    The workspace row (region, default currency) is read lazily, at most once per context, and
+    only when a value needs it (phone, money). :meth:`for_definitions` keeps the context on the
+    first definition of the list it is given, so a caller that cleans many records with the same
+    definitions (an import chunk, a form set, a type conversion) reads the workspace once, not once
+    per record; a fresh read of the definitions gets a fresh context.
+    """
+
+    _ATTR = "_value_context"
+
+    def __init__(
+        self, workspace_id: int | None, region: str | None = None, default_currency: str | None = None
+    ) -> None:
+        self.workspace_id = workspace_id
+        self._region = region
+        self._default_currency = default_currency
+
+    def __repr__(self) -> str:
+        return f"ValueContext(workspace_id={self.workspace_id!r})"
 
     @classmethod
     def for_definitions(cls, definitions: list[CustomFieldDefinition]) -> ValueContext:
-        from rapport.core.models import Workspace
         from rapport.core.scoping import active_workspace_id
 
-        workspace_id = definitions[0].workspace_id if definitions else active_workspace_id()
-        workspace = Workspace.objects.filter(pk=workspace_id).first() if workspace_id else None
-        if workspace is None:
-            return cls(workspace_id=None)
-        return cls(
-            workspace_id=workspace.pk, region=workspace.default_region, default_currency=workspace.default_currency
-        )
+        if not definitions:
+            return cls(workspace_id=active_workspace_id())
+        first = definitions[0]
+        cached = first.__dict__.get(cls._ATTR)
+        if cached is not None and cached.workspace_id == first.workspace_id:
+            return cached
+        ctx = cls(workspace_id=first.workspace_id)
+        first.__dict__[cls._ATTR] = ctx
+        return ctx
+
+    def _load(self) -> None:
+        from rapport.core.models import Workspace
+
+        row = None
+        if self.workspace_id:
+            row = Workspace.objects.filter(pk=self.workspace_id).values("default_region", "default_currency").first()
+        self._region = self._region or (row["default_region"] if row else "US")
+        self._default_currency = self._default_currency or (row["default_currency"] if row else "USD")
+
+    @property
+    def region(self) -> str:
+        """The workspace's default region (phone numbers written without a country code)."""
+        if self._region is None:
+            self._load()
+        return self._region  # type: ignore[return-value]
+
+    @property
+    def default_currency(self) -> str:
+        """The workspace's default currency (money written without one)."""
+        if self._default_currency is None:
+            self._load()
+        return self._default_currency  # type: ignore[return-value]
 
     @cached_property
     def members(self) -> dict[int, str]:

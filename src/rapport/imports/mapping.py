@@ -460,13 +460,49 @@ def suggest(target: str, headers: list[str]) -> dict[str, str]:
     return mapping
 
 
+# Header names (normalised) that only a deal / opportunity list has. A stage column alone is not
+# enough (a ticket or order list has one too); with an amount, a close date, a probability… it is.
+_DEAL_STAGE = {"stage", "stagename", "dealstage", "salesstage", "opportunitystage"}
+_DEAL_OTHER = {
+    "opportunityname",
+    "dealname",
+    "amount",
+    "dealamount",
+    "opportunityamount",
+    "dealvalue",
+    "closedate",
+    "expectedclosedate",
+    "probability",
+    "forecastcategory",
+    "forecastcategoryname",
+    "expectedrevenue",
+    "iswon",
+    "isclosed",
+    "pipeline",
+    "dealpipeline",
+    "opportunityid",
+    "dealid",
+    "dealowner",
+    "opportunityowner",
+}
+_PERSON = {"firstname", "lastname", "givenname", "familyname", "vorname", "nachname", "first", "last"}
+_COMPANY = {"accountname", "billingstreet", "annualrevenue", "industry", "numberofemployees", "website"}
+
+
 def guess_target(headers: list[str]) -> str:
-    """Contacts unless the headers look like a company / account list."""
+    """The record type a file most likely holds, from its header names.
+
+    Contacts when there is a first or last name column (a contact export may also carry deal
+    columns, such as X2CRM's ``closedate`` / ``dealvalue``); deals when there is a stage column and
+    at least two other opportunity columns (Salesforce Data Loader ``STAGENAME``, ``AMOUNT``,
+    ``CLOSEDATE``; HubSpot ``Deal Stage``, ``Amount``, ``Close Date``); companies when at least two
+    account columns; contacts otherwise. The person can always change it on the mapping page.
+    """
     normed = {_norm(h) for h in headers}
-    person = {"firstname", "lastname", "givenname", "familyname", "vorname", "nachname", "first", "last"}
-    company = {"accountname", "billingstreet", "annualrevenue", "industry", "numberofemployees", "website"}
-    if normed & person:
+    if normed & _PERSON:
         return "contacts"
-    if len(normed & company) >= 2:
+    if normed & _DEAL_STAGE and len(normed & _DEAL_OTHER) >= 2:
+        return "deals"
+    if len(normed & _COMPANY) >= 2:
         return "companies"
     return "contacts"

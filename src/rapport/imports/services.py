@@ -211,6 +211,7 @@ def _process_row(ctx: Context, run: ImportRun, table: Table, index: int, dry: bo
     ledger: list[ImportItem] = []
     ctx.warnings = []
     ctx.side_created = []
+    ctx.side_updated = []
     try:
         with transaction.atomic():
             plan = plan_row(ctx, row_number, _values(run.mapping, table.headers, cells))
@@ -231,6 +232,8 @@ def _process_row(ctx: Context, run: ImportRun, table: Table, index: int, dry: bo
             elif outcome == "updated":
                 record.refresh_from_db(fields=["version"])
                 ledger.append(_item(run, row_number, ItemAction.UPDATED, record, before))
+            for side, side_before in ctx.side_updated:  # side effects on other records (a won deal's customers)
+                ledger.append(_item(run, row_number, ItemAction.UPDATED, side, side_before))
             if not dry:
                 ImportItem.objects.bulk_create(ledger)
     except RowInvalid as exc:

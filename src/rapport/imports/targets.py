@@ -73,6 +73,7 @@ class Context:
     companies_by_name: dict[str, Company | None] = field(default_factory=dict)
     owners: dict[str, int | None] = field(default_factory=dict)
     side_created: list[Any] = field(default_factory=list)
+    side_updated: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # (record, before) per row
     warnings: list[RowError] = field(default_factory=list)
 
     def warn(self, row: int, column: str, value: str, reason: str) -> None:

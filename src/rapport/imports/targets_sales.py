@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 
-from rapport.contacts.models import Company
+from rapport.contacts.models import Company, Contact
 from rapport.core.permissions import visible
 from rapport.imports.models import ExternalId
 from rapport.imports.targets import (
@@ -214,9 +214,47 @@ def find_deal(ctx: Context, plan: dict[str, Any]) -> Deal | None:
     return qs.filter(company=company).order_by("id").first()
 
 
+def _lifecycle_of_customers(deal: Deal) -> list[Company | Contact]:
+    """The records ``mark_customers`` makes customers when ``deal`` is won (same managers)."""
+    records: list[Company | Contact] = []
+    if deal.company_id:
+        records.extend(Company.objects.filter(pk=deal.company_id))
+    records.extend(Contact.objects.filter(deal_roles__deal=deal))
+    return records
+
+
+def _win(ctx: Context, deal: Deal) -> Deal:
+    """Win the deal and note, for undo, each lifecycle stage the win changed (``ctx.side_updated``).
+
+    Winning makes the deal's company and contacts customers (``mark_customers``): a side effect on
+    records the import did not otherwise touch. Each change is kept as ``(record, before)`` with
+    ``before = {"fields": {"lifecycle_stage": old}, "set": {"lifecycle_stage": new}}`` so that undo
+    can put the old stage back, but only while the record still has the stage the import set.
+    Records created by this very row are left out: undo removes them.
+    """
+    before = {(type(r), r.pk): r.lifecycle_stage for r in _lifecycle_of_customers(deal)}
+    deal = deal_services.deal_mark_won(actor=ctx.actor, deal=deal, create_order=False)
+    created = {(type(side), side.pk) for side in ctx.side_created}
+    for record in _lifecycle_of_customers(deal):
+        key = (type(record), record.pk)
+        if key in created or key not in before or before[key] == record.lifecycle_stage:
+            continue
+        ctx.side_updated.append(
+            (
+                record,
+                {
+                    "fields": {"lifecycle_stage": before[key]},
+                    "set": {"lifecycle_stage": record.lifecycle_stage},
+                    "because": {"deal": deal.pk},
+                },
+            )
+        )
+    return deal
+
+
 def _close(ctx: Context, plan: dict[str, Any], deal: Deal) -> Deal:
     if plan["status"] == DealStatus.WON and deal.is_open:
-        deal = deal_services.deal_mark_won(actor=ctx.actor, deal=deal, create_order=False)
+        deal = _win(ctx, deal)
     elif plan["status"] == DealStatus.LOST and deal.is_open:
         deal = deal_services.deal_mark_lost(actor=ctx.actor, deal=deal, lost_reason=plan["lost_reason"])
     for side in ctx.side_created:  # winning makes the company a customer: record its version after that
@@ -225,7 +263,13 @@ def _close(ctx: Context, plan: dict[str, Any], deal: Deal) -> Deal:
 
 
 def apply_deal(ctx: Context, plan: dict[str, Any], existing: Deal | None) -> tuple[str, Deal | None]:
+    """Create, update or skip one deal; lifecycle stages changed by a win go to ``ctx.side_updated``.
+
+    The importer writes each ``(record, before)`` of ``ctx.side_updated`` to the ledger as an
+    *updated* item of the row (see ``rapport.imports.undo``).
+    """
     actor = ctx.actor
+    ctx.side_updated = []  # this row's only (a Context attribute the per-row path reads after the row)
     data = dict(plan["data"])
     company = _company(ctx, plan)
     if company is not None:

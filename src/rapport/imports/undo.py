@@ -126,16 +126,57 @@ def _revert_deal(actor: Actor, deal: Any, before: dict[str, Any]) -> None:
     deal_services.deal_update(actor=actor, deal=deal, data=data, tags=before.get("tags"))
 
 
+def _revert_side_update(actor: Actor, record: Any, item: ImportItem) -> str | None:
+    """Put back the fields a side effect of the import set (a won deal's lifecycle stage).
+
+    Field by field, and only while the record still has the value the import set: a later edit by
+    someone (another stage) is kept. A record that a won deal which stays still makes a customer
+    (a deal kept by this undo, a deal won since) keeps its stage too. Returns why it was kept, or
+    None when it was put back.
+    """
+    from rapport.core.permissions import can_change
+    from rapport.sales.models import Deal, DealStatus
+
+    set_to: dict[str, Any] = item.before.get("set", {})
+    old: dict[str, Any] = item.before.get("fields", {})
+    changes = {name: old[name] for name, value in set_to.items() if name in old and getattr(record, name) == value}
+    label = f"{record._meta.verbose_name} “{record}” (row {item.row_number})"
+    if len(changes) < len(set_to):
+        return f"{label}: changed after the import"
+    won = Deal.objects.filter(status=DealStatus.WON)
+    if isinstance(record, Company):
+        won = won.filter(company_id=record.pk)
+    else:
+        won = won.filter(deal_contacts__contact_id=record.pk)
+    if won.exists():
+        return f"{label}: a won deal still refers to it"
+    if can_change(actor, record):
+        update = contact_services.company_update if isinstance(record, Company) else contact_services.contact_update
+        kwargs = {"company": record} if isinstance(record, Company) else {"contact": record}
+        update(actor=actor, data=changes, **kwargs)
+    else:  # as ``mark_customers`` set it for a record the actor may not change (History still written)
+        for name, value in changes.items():
+            setattr(record, name, value)
+        record.save(update_fields=list(changes))
+    return None
+
+
 def undo_items(actor: Actor, run: ImportRun) -> dict[str, Any]:
     """Runs inside the caller's transaction."""
     items = list(ImportItem.objects.filter(run=run).select_related("content_type").order_by("-row_number", "-id"))
     removed = reverted = 0
     kept: list[str] = []
     by_model: dict[type, list[tuple[ImportItem, Any]]] = {}
+    # The version each record had when this import last touched it (items come latest first): a
+    # record created by one row and changed by a later row's side effect (a company made a customer
+    # by a deal won further down the file) is still untouched since the import.
+    last_version: dict[tuple[int, int], int] = {}
     for item in items:
         model = item.content_type.model_class()
         by_model.setdefault(model, []).append(item)
+        last_version.setdefault((item.content_type_id, item.object_id), item.version_after)
     to_remove: dict[type, list[int]] = {}
+    side_updates: list[tuple[type, ImportItem]] = []
     for model, model_items in by_model.items():
         current = {
             r.pk: r
@@ -143,14 +184,19 @@ def undo_items(actor: Actor, run: ImportRun) -> dict[str, Any]:
             for r in model.all_objects.filter(pk__in=chunk)
         }
         for item in model_items:
+            if item.action == ItemAction.UPDATED and "set" in item.before:
+                side_updates.append((model, item))  # after the removals and reverts below
+                continue
             record = current.get(item.object_id)
             if record is None:
                 continue
-            if record.version != item.version_after:
-                kept.append(f"{model._meta.verbose_name} “{record}” (row {item.row_number})")
-                continue
             if item.action == ItemAction.CREATED:
+                if record.version != last_version[(item.content_type_id, item.object_id)]:
+                    kept.append(f"{model._meta.verbose_name} “{record}” (row {item.row_number})")
+                    continue
                 to_remove.setdefault(model, []).append(record.pk)
+            elif record.version != item.version_after:
+                kept.append(f"{model._meta.verbose_name} “{record}” (row {item.row_number})")
             else:
                 _revert(actor, record, item.before)
                 reverted += 1
@@ -162,4 +208,14 @@ def undo_items(actor: Actor, run: ImportRun) -> dict[str, Any]:
         for pk in still_used:
             kept.append(f"{model._meta.verbose_name} #{pk} (other records now refer to it)")
         removed += _remove(model, [pk for pk in ids if pk not in still_used])
+    # Side effects last, once the deals the import created are gone and those it won are reopened.
+    for model, item in side_updates:
+        record = model.all_objects.filter(pk=item.object_id, deleted_at__isnull=True).first()
+        if record is None:  # removed above (the import created it) or deleted since
+            continue
+        why = _revert_side_update(actor, record, item)
+        if why is None:
+            reverted += 1
+        else:
+            kept.append(why)
     return {"removed": removed, "reverted": reverted, "kept": kept}
