@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rapport.core.permissions import Actor, can_change
@@ -368,6 +368,7 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
     while run.rows_done < total:
         start, stop = run.rows_done, min(run.rows_done + chunk, total)
         with transaction.atomic():
+            _commit_without_waiting_for_disk()
             locked = ImportRun.all_objects.select_for_update().defer("content").get(pk=run.pk)
             if locked.rows_done != start:  # another attempt got here first
                 run = locked
@@ -387,6 +388,20 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
     ImportRun.all_objects.filter(pk=run.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
     run.refresh_from_db()
     return run
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this chunk's COMMIT does not wait for its WAL to reach the disk.
+
+    Safe for an import: a chunk's rows and the run's progress (``rows_done``) commit together,
+    so if the machine itself crashes before the WAL writer flushes (a fraction of a second), both
+    vanish together and the retry redoes that chunk; nothing is half-kept or doubled. The final
+    "done" update commits normally, which flushes every chunk before it. Saves a disk flush of
+    several megabytes per 1,000 rows.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO off")
 
 
 def import_fail(run_id: int, message: str) -> None:
