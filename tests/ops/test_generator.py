@@ -176,3 +176,50 @@ def test_more_activities_adds_timelines_over_the_existing_records_only(workspace
         assert made.filter(object_id__gt=top).count() == 300
     with pytest.raises(CommandError, match="--more-activities must be at least 1"):
         call_command("seed_demo", "--more-activities", "0")
+
+
+def test_history_rows_and_search_entries_match_what_the_app_writes(workspace):
+    """The generator's fast paths (rows read from instance dicts, cached folding) write the app's rows."""
+    from rapport.activities.models import Activity
+    from rapport.core.history import _jsonable
+    from rapport.sales.models import Quote
+    from rapport.search.index import ENTRY_COLUMNS, _document, entry_values
+    from rapport.search.providers import provider_for_model
+
+    models = (Company, Contact, Deal, Quote, Order, Activity)
+    before = {m: m.all_objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for m in models}
+    _generate(workspace, 400)
+    checked = Counter()
+    with workspace_scope(workspace.pk):
+        for model in models:
+            content_type = ContentType.objects.get_for_model(model)
+            spec = provider_for_model(model)
+            decimals = {f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "DecimalField"}
+            for record in model.all_objects.filter(pk__gt=before[model]).order_by("pk")[:40]:
+                expected = {
+                    name: [None, _jsonable(value)]
+                    for name, value in record.tracked_values().items()
+                    if value not in (None, "", {}, [])
+                }
+                row = RecordHistory.objects.get(content_type=content_type, object_id=record.pk, action="create")
+                # a default like Decimal("0") reads back as "0.00": the same amount
+                changes = {k: [None, Decimal(v[1])] if k in decimals else v for k, v in row.changes.items()}
+                expected = {k: [None, Decimal(v[1])] if k in decimals else v for k, v in expected.items()}
+                assert (row.object_repr, changes) == (str(record)[:200], expected), model
+                if spec is not None and spec.describe is not None:
+                    wanted = entry_values(record, _document(spec.describe(record)), content_type.pk, {})
+                    entry = SearchEntry.objects.filter(content_type=content_type, object_id=record.pk)
+                    columns = [c for c in ENTRY_COLUMNS if c != "updated_at"]  # the moment it was written
+                    assert entry.values_list(*columns).get() == wanted[: len(columns)], model
+                checked[model] += 1
+    assert all(checked[m] > 0 for m in models), checked
+
+
+def test_fast_fold_is_the_apps_fold():
+    from rapport.ops.indexing import fast_fold
+    from rapport.search.index import fold
+
+    samples = ["", "  Ada  LOVELACE ", "José Müller"]
+    samples += ["\uff26\uff55\uff4c\uff4c width", "Æsir Øre ß", "Ørsted A/S\tbody", "x\u0301y"]
+    assert [fast_fold(s) for s in samples] == [fold(s) for s in samples]
+    assert fast_fold(None) == fold(None) == ""

@@ -78,7 +78,7 @@ def write_activities(gen: Generator, total: int | None = None) -> None:
         total = round(gen.plan.activities * gen.plan.contacts)
     if total <= 0 or not len(gen.contact_ids):
         return
-    rng = gen.rng
+    rng, pick, below = gen.rng, gen.pick, gen.below
     activity_t = Table(Activity, ACTIVITY_COLUMNS)
     link_t = Table(ActivityLink, ["workspace_id", "activity_id", "target_type", "target_id", "occurred_at", "kind"])
     contacts = PowerLaw(gen.contact_ids, rng)
@@ -92,17 +92,17 @@ def write_activities(gen: Generator, total: int | None = None) -> None:
         for pk in range(first, first + size):
             kind = values[bisect.bisect(cum, rng.random() * cum[-1])]
             at = gen._past(2 * 365, 1.4)
-            owner = rng.choice(gen.sellers)
-            subject = rng.choice(W.ACTIVITY_SUBJECTS)
-            body = f"<p>{rng.choice(W.NOTE_BODIES)}</p>"
+            owner = pick(gen.sellers)
+            subject = pick(W.ACTIVITY_SUBJECTS)
+            body = f"<p>{pick(W.NOTE_BODIES)}</p>"
             call = kind == "call"
             meeting = kind == "meeting"
             rows.append(
                 (
-                    pk, gen.ws, kind, subject, body, at, rng.choice(("outbound", "inbound")) if call else "",
-                    rng.randrange(30, 2400) if call else None, rng.choice(OUTCOMES) if call else "",
-                    at if meeting else None, at + dt.timedelta(minutes=rng.choice((30, 45, 60))) if meeting else None,
-                    rng.choice(("Video call", "Their office", "Our office")) if meeting else "",
+                    pk, gen.ws, kind, subject, body, at, pick(("outbound", "inbound")) if call else "",
+                    30 + below(2370) if call else None, pick(OUTCOMES) if call else "",
+                    at if meeting else None, at + dt.timedelta(minutes=pick((30, 45, 60))) if meeting else None,
+                    pick(("Video call", "Their office", "Our office")) if meeting else "",
                     owner, at, at, owner, owner,
                 )
             )  # fmt: skip
