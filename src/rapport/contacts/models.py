@@ -320,7 +320,8 @@ class Contact(OwnedRecord):
 
 
 class _ChildRow(models.Model):
-    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    # every child table has (workspace, ...) indexes that serve workspace lookups
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False)
 
     objects = WorkspaceManager()
 

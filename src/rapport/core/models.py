@@ -140,16 +140,34 @@ class WorkspaceScoped(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,  # see docs/decisions/0003-write-path-indexes.md
     )
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,  # see docs/decisions/0003-write-path-indexes.md
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,  # see docs/decisions/0003-write-path-indexes.md
     )
     custom = models.JSONField(default=dict, blank=True, editable=False)
 
@@ -309,12 +327,25 @@ class HistorySource(models.TextChoices):
 class RecordHistory(models.Model):
     """One create, update, delete or restore of a business record, with old → new per field."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    # Append-only log written with every change: no database foreign keys and no single-column
+    # indexes (history_record_idx serves every read); see docs/decisions/0003-write-path-indexes.md.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=200)
     action = models.CharField(max_length=16)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     source = models.CharField(max_length=16, choices=HistorySource.choices)
     at = models.DateTimeField(default=timezone.now)
     changes = models.JSONField(default=dict)

@@ -89,11 +89,17 @@ class ItemAction(models.TextChoices):
 class ImportItem(models.Model):
     """One record an import created or updated; ``before`` holds the values to put back on undo."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="items")
+    # One row per imported record: the run keeps its foreign key (undo reads by run), the others
+    # are bookkeeping without database constraints; see docs/decisions/0003-write-path-indexes.md.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="items", db_index=False)
     row_number = models.PositiveIntegerField()
     action = models.CharField(max_length=8, choices=ItemAction.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
     before = models.JSONField(default=dict, blank=True)

@@ -24,8 +24,15 @@ class IndexManager(WorkspaceManager):
 
 
 class SearchEntry(models.Model):
-    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    # Derived rows rebuilt from the records: no database foreign keys, and no single-column indexes
+    # (the unique record constraint and the engine's indexes serve every read); see
+    # docs/decisions/0003-write-path-indexes.md.
+    workspace = models.ForeignKey(
+        "core.Workspace", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     object_id = models.BigIntegerField()
     title = models.CharField(max_length=300)
     title_key = models.CharField(max_length=300, help_text="Title lower-cased without accents: what is matched.")
@@ -42,10 +49,6 @@ class SearchEntry(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["content_type", "object_id"], name="search_entry_unique_record"),
-        ]
-        indexes = [
-            models.Index(fields=["workspace", "content_type", "title_key"], name="search_title_prefix_idx"),
-            models.Index(fields=["workspace", "content_type", "email_key"], name="search_email_prefix_idx"),
         ]
         verbose_name_plural = "search entries"
 
