@@ -17,8 +17,15 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]
 
 def normalise_email(value: str) -> str:
     value = (value or "").strip().lower()
-    _email(value)
+    if value not in _valid_emails:
+        _email(value)
+        if len(_valid_emails) >= 4096:  # imports check each address twice in a row (plan, then clean)
+            _valid_emails.clear()
+        _valid_emails.add(value)
     return value
+
+
+_valid_emails: set[str] = set()
 
 
 def validate_http_url(value: str) -> None:

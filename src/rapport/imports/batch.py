@@ -28,6 +28,10 @@ Signals: ``post_save`` receivers of Contact act on creation only for a contact w
 
 from __future__ import annotations
 
+import contextvars
+import queue
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +39,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.db.models.base import ModelState
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -166,11 +171,32 @@ def _merge(errors: dict[str, list[str]], exc: ValidationError) -> None:
         errors.setdefault("__all__", []).extend(exc.messages)
 
 
+_CONTACT_DEFAULTS: dict[str, Any] = {}
+
+
+def _new_contact(**values: Any) -> Contact:
+    """``Contact(**values)`` without ``Model.__init__``'s per-field work: the attribute dict it would give.
+
+    The defaults are taken once from a real ``Contact()``; the callable ones (the two timestamps)
+    are overwritten when the contact is stamped, and ``custom`` gets a dict of its own.
+    """
+    if not _CONTACT_DEFAULTS:
+        template = Contact().__dict__
+        _CONTACT_DEFAULTS.update((k, v) for k, v in template.items() if k != "_state")
+    contact = Contact.__new__(Contact)
+    attrs = _CONTACT_DEFAULTS.copy()
+    attrs["custom"] = {}
+    attrs.update(values)
+    attrs["_state"] = ModelState()
+    contact.__dict__ = attrs
+    return contact
+
+
 def _validate(ctx: Context, row: _Row, defs: list[Any]) -> None:
     """Build the unsaved contact and clean it as ``contact_create`` would; raises ValidationError."""
     actor, plan = ctx.actor, row.plan
     data = {"owner": actor.user.pk, **{k: v for k, v in plan["data"].items() if v not in ("", None)}}
-    contact = Contact(workspace_id=actor.workspace.pk, owner_id=data.pop("owner"))
+    contact = _new_contact(workspace_id=actor.workspace.pk, owner_id=data.pop("owner"))
     for name, value in data.items():
         setattr(contact, name, value)
     errors: dict[str, list[str]] = {}
@@ -234,6 +260,7 @@ def _dedupe(ctx: Context, rows: list[_Row]) -> None:
         else set()
     )
     taken = {email for email, contact_id in pairs if contact_id in seen}
+    taken.update(e for e in wanted if e in ctx.created_emails)  # created by earlier chunks of this run
     for row in rows:
         emails = _emails(row)
         if emails and any(e in taken for e in emails):
@@ -248,19 +275,26 @@ def _tag_key(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-def _resolve_tags(ctx: Context, rows: list[_Row]) -> None:
-    """The chunk's tags in one lookup (missing ones created by the tag service, as per row)."""
+def _resolve_tags(ctx: Context, rows: list[_Row], create_missing: bool = True) -> bool:
+    """The chunk's tags in one lookup (missing ones created by the tag service, as per row).
+
+    With ``create_missing`` False (planning ahead writes nothing) returns False when a tag is
+    missing or refused: the chunk then takes the ordinary path, which creates it.
+    """
     creating = [row for row in rows if row.action == "create"]
     names: dict[str, str] = {}
     for row in creating:
         for name in row.plan["tags"] + ctx.tags:
             names.setdefault(_tag_key(name), name)
     if not names:
-        return
+        return True
     by_key: dict[str, Tag] = {}
     try:
-        by_key = dict(zip(names, tag_services.resolve_tags(actor=ctx.actor, values=list(names.values())), strict=True))
+        found = tag_services.resolve_tags(actor=ctx.actor, values=list(names.values()), create_missing=create_missing)
+        by_key = dict(zip(names, found, strict=True))
     except ValidationError:  # a name the service refuses: resolve one by one, its rows go per row
+        if not create_missing:
+            return False
         for key, name in names.items():
             try:
                 by_key[key] = tag_services.resolve_tags(actor=ctx.actor, values=[name])[0]
@@ -273,6 +307,7 @@ def _resolve_tags(ctx: Context, rows: list[_Row]) -> None:
             continue
         seen: set[int] = set()
         row.tags = [by_key[k] for k in keys if not (by_key[k].pk in seen or seen.add(by_key[k].pk))]
+    return True
 
 
 @dataclass
@@ -308,6 +343,7 @@ def _link_companies(ctx: Context, run: ImportRun, rows: list[_Row]) -> list[_New
     )
     seen = {c.pk: c for c in visible(Company.objects.all(), actor).filter(pk__in=set(live.values()))}
     by_domain = {d: seen[pk] for d, pk in live.items() if pk in seen}
+    by_domain.update((d, ctx.companies_by_domain[d]) for d in domains if d in ctx.companies_by_domain)
     keys = {name.lower() for _, name, _ in wanted if name and name.lower() not in ctx.companies_by_name}
     by_name: dict[str, Company] = {}
     if keys:
@@ -340,7 +376,7 @@ def _link_companies(ctx: Context, run: ImportRun, rows: list[_Row]) -> list[_New
         ctx.companies_by_name[key] = row.company = company
         created.append(_NewCompany(row, company, domain))
         if domain:
-            by_domain[domain] = company
+            by_domain[domain] = ctx.companies_by_domain[domain] = company
     return created
 
 
@@ -527,8 +563,28 @@ def _insert(model: type, columns: list[str], rows: list[tuple]) -> None:
 _LEDGER = ["workspace_id", "run_id", "row_number", "action", "content_type_id", "object_id", "before", "version_after"]
 
 
+Step = tuple[type, list[str], list[tuple]]
+_PLAIN = frozenset({str, int, bool, float})  # values _jsonable returns as they are
+
+
 def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -> None:
-    from rapport.search.index import entry_values, record_title_words
+    steps, title_keys = _contact_steps(ctx, run, rows, dry, _allocate(Contact, len(rows)))
+    _write_steps(steps, title_keys)
+
+
+def _write_steps(steps: list[Step], title_keys: list[str]) -> None:
+    from rapport.search.index import record_title_words
+
+    for model, columns, rows in steps:
+        _insert(model, columns, rows)
+    record_title_words(title_keys)
+
+
+def _contact_steps(
+    ctx: Context, run: ImportRun, rows: list[_Row], dry: bool, pks: list[int]
+) -> tuple[list[Step], list[str]]:
+    """The rows each table gets for these new contacts (keys ``pks``), built without writing anything."""
+    from rapport.search.index import entry_values
     from rapport.search.models import SearchEntry
 
     writer = _Writer(run)
@@ -537,14 +593,13 @@ def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -
     contact_type = ContentType.objects.get_for_model(Contact)
     columns = [f.attname for f in Contact._meta.concrete_fields]
     contacts = []
-    for row, pk in zip(rows, _allocate(Contact, len(rows)), strict=True):
+    for row, pk in zip(rows, pks, strict=True):
         contact = row.contact
         contact.pk = pk
         contact.company = row.company
         writer.stamp(contact)
         contact._state.adding = False
         contacts.append(tuple(getattr(contact, name) for name in columns))
-    _insert(Contact, columns, contacts)
     emails, phones, addresses, tagged, history, external, entries, ledger = [], [], [], [], [], [], [], []
     defs = integration.definitions(integration.CONTACT_TYPE)
     regions: dict[int, str] = {}
@@ -560,8 +615,12 @@ def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -
             addresses.append((ws, pk, i, *(a[k] for k in nested.ADDRESS_FIELDS)))
         tagged.extend((ws, t.pk, contact_type.pk, pk, now) for t in row.tags)
         repr_ = str(contact)[:200]
-        fields = {k: [None, v] for k, v in contact.tracked_values().items() if v not in (None, "", {}, [])}
-        history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, _jsonable(fields)))
+        fields = {
+            k: [None, v if type(v) in _PLAIN else _jsonable(v)]
+            for k, v in contact.tracked_values().items()
+            if v not in (None, "", {}, [])
+        }
+        history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, fields))
         changes = _nested_changes(row)
         if changes:
             history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, changes))
@@ -570,16 +629,19 @@ def _write_contacts(ctx: Context, run: ImportRun, rows: list[_Row], dry: bool) -
         entries.append(entry_values(contact, _contact_document(contact, row, defs), contact_type.pk, regions))
         if not dry:
             ledger.append((run.workspace_id, run.pk, row.number, ItemAction.CREATED, contact_type.pk, pk, {}, 1))
-    _insert(EmailAddress, ["workspace_id", "contact_id", "label", "email", "is_primary", "position"], emails)
-    _insert(PhoneNumber, ["workspace_id", "contact_id", "label", "number", "digits", "is_primary", "position"], phones)
-    _insert(Address, ["workspace_id", "contact_id", "position", *nested.ADDRESS_FIELDS], addresses)
-    _insert(TaggedItem, ["workspace_id", "tag_id", "content_type_id", "object_id", "created_at"], tagged)
-    _insert(RecordHistory, HISTORY_COLUMNS, history)
-    _insert(ExternalId, ["workspace_id", "content_type_id", "object_id", "value"], external)
-    _insert(SearchEntry, ENTRY_COLUMNS, entries)
     title_key = ENTRY_COLUMNS.index("title_key")
-    record_title_words(e[title_key] for e in entries)
-    _insert(ImportItem, _LEDGER, ledger)
+    steps: list[Step] = [
+        (Contact, columns, contacts),
+        (EmailAddress, ["workspace_id", "contact_id", "label", "email", "is_primary", "position"], emails),
+        (PhoneNumber, ["workspace_id", "contact_id", "label", "number", "digits", "is_primary", "position"], phones),
+        (Address, ["workspace_id", "contact_id", "position", *nested.ADDRESS_FIELDS], addresses),
+        (TaggedItem, ["workspace_id", "tag_id", "content_type_id", "object_id", "created_at"], tagged),
+        (RecordHistory, HISTORY_COLUMNS, history),
+        (ExternalId, ["workspace_id", "content_type_id", "object_id", "value"], external),
+        (SearchEntry, ENTRY_COLUMNS, entries),
+        (ImportItem, _LEDGER, ledger),
+    ]
+    return steps, [e[title_key] for e in entries]
 
 
 def _per_row(ctx: Context, run: ImportRun, table: Table, index: int, dry: bool, report: _Chunk) -> None:
@@ -587,3 +649,230 @@ def _per_row(ctx: Context, run: ImportRun, table: Table, index: int, dry: bool, 
 
     outcome, errors, _ = _process_row(ctx, run, table, index, dry)
     report.set(index, outcome, errors)
+
+
+# --- planning ahead: the next chunk is planned while the previous one is written ----------------------
+
+
+class Ids:
+    """Primary keys for chunks planned before the previous chunk is committed.
+
+    PostgreSQL: the table's sequence, as ever. SQLite: the next free id is read once, then counted
+    on in memory (the planning connection cannot see the rows the writer has not committed yet).
+    Should another writer take one of these ids meanwhile, the insert fails on the primary key and
+    the chunk is redone one step at a time (:func:`run_pipelined`).
+    """
+
+    def __init__(self) -> None:
+        self.next: dict[type, int] = {}
+
+    def take(self, model: type, count: int) -> list[int]:
+        if count == 0:
+            return []
+        if connection.vendor == "postgresql":
+            return _allocate(model, count)
+        first = self.next.get(model) or _allocate(model, 1)[0]
+        self.next[model] = first + count
+        return list(range(first, first + count))
+
+    def forget(self) -> None:
+        """After a chunk written the ordinary way: read the next free ids again."""
+        self.next.clear()
+
+
+@dataclass
+class Prepared:
+    """A chunk planned in full and ready to write: each row created, skipped or refused."""
+
+    start: int
+    stop: int
+    counts: dict[str, int]
+    errors: list[dict]
+    companies: list[_NewCompany]
+    steps: list[Step]
+    title_keys: list[str]
+    emails: list[str]
+
+    def write(self, ctx: Context, run: ImportRun) -> None:
+        """Every row of the chunk, in the caller's transaction (its thread's connection)."""
+        if self.companies:
+            _write_companies(ctx, run, self.companies, dry=False)
+        _write_steps(self.steps, self.title_keys)
+
+
+def prepare_chunk(ctx: Context, run: ImportRun, table: Table, start: int, stop: int, ids: Ids) -> Prepared | None:
+    """Plan rows ``start``…``stop - 1`` and build everything they write, reading but writing nothing.
+
+    ``None`` when a row needs the ordinary path: an update or a per-row case, or a tag that does
+    not exist yet (the ordinary path creates it; later chunks then find it). The caller then
+    restores the run caches (:func:`snapshot`) and processes the chunk with :func:`process_chunk`.
+    """
+    report = _Chunk()
+    rows = _plan(ctx, run, table, start, stop, report)
+    _dedupe(ctx, rows)
+    if any(row.action == "per_row" for row in rows) or not _resolve_tags(ctx, rows, create_missing=False):
+        return None
+    new = _link_companies(ctx, run, rows)
+    if any(row.action == "per_row" for row in rows):
+        return None
+    for item, pk in zip(new, ids.take(Company, len(new)), strict=True):
+        item.company.pk = pk
+    creating = []
+    for row in rows:
+        if row.action == "skip":
+            report.set(row.index, "skipped", row.warnings)
+        else:
+            creating.append(row)
+            report.set(row.index, "created", row.warnings)
+    steps, title_keys = _contact_steps(ctx, run, creating, False, ids.take(Contact, len(creating)))
+    counts, errors = report.result()
+    emails = [e for row in creating for e in _emails(row)]
+    return Prepared(start, stop, counts, errors, new, steps, title_keys, emails)
+
+
+@dataclass
+class Snapshot:
+    companies_by_name: dict[str, Any]
+    companies_by_domain: dict[str, Any]
+
+
+def snapshot(ctx: Context) -> Snapshot:
+    return Snapshot(dict(ctx.companies_by_name), dict(ctx.companies_by_domain))
+
+
+def restore(ctx: Context, saved: Snapshot, start: int) -> None:
+    """The run caches as they were before the chunk starting at ``start`` was planned."""
+    ctx.companies_by_name = saved.companies_by_name
+    ctx.companies_by_domain = saved.companies_by_domain
+    ctx.created_emails = {e: at for e, at in ctx.created_emails.items() if at < start}
+
+
+def pipelined(run: ImportRun) -> bool:
+    """Whether this run plans a chunk while the previous one is written (setting ``IMPORT_PIPELINED``).
+
+    Needs its own database connection in a second thread, so not inside a caller's transaction
+    (which the second connection could not see) nor on an in-memory SQLite database.
+    """
+    if not (enabled(run) and getattr(settings, "IMPORT_PIPELINED", True)):
+        return False
+    if connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+class _Overtaken(Exception):
+    """Another attempt of the same run committed this chunk first."""
+
+
+class _ChunkWriter:
+    """Writes prepared chunks in order, each with the run's progress in one transaction, in a thread.
+
+    The thread has its own database connection and a copy of the caller's context (workspace
+    scope, audit actor), so History and scoping are what the ordinary path gives. After a failure
+    it writes nothing more; :func:`run_pipelined` redoes the failed chunk the ordinary way.
+    """
+
+    def __init__(self, ctx: Context, run: ImportRun, commit_options: Callable[[], None]):
+        self.ctx, self.run, self.commit_options = ctx, run, commit_options
+        self.failed: tuple[int, BaseException] | None = None
+        self.queue: queue.Queue[Prepared | None] = queue.Queue(maxsize=1)
+        self.thread = threading.Thread(
+            target=contextvars.copy_context().run, args=(self._loop,), name="rapport-import-writer", daemon=True
+        )
+        self.thread.start()
+
+    def submit(self, prepared: Prepared) -> None:
+        self.queue.put(prepared)
+
+    def drain(self) -> None:
+        self.queue.join()
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+    def _loop(self) -> None:
+        try:
+            while True:
+                item = self.queue.get()
+                try:
+                    if item is None:
+                        return
+                    if self.failed is None:
+                        try:
+                            self._write(item)
+                        except BaseException as exc:
+                            self.failed = (item.start, exc)
+                finally:
+                    self.queue.task_done()
+        finally:
+            connection.close()  # this thread's connection
+
+    def _write(self, prepared: Prepared) -> None:
+        run = self.run
+        with transaction.atomic():
+            self.commit_options()
+            locked = ImportRun.all_objects.select_for_update().defer("content").get(pk=run.pk)
+            if locked.rows_done != prepared.start:
+                raise _Overtaken
+            prepared.write(self.ctx, run)
+            ImportRun.all_objects.filter(pk=run.pk).update(
+                rows_done=prepared.stop,
+                created_count=locked.created_count + prepared.counts["created"],
+                updated_count=locked.updated_count + prepared.counts["updated"],
+                skipped_count=locked.skipped_count + prepared.counts["skipped"],
+                error_count=locked.error_count + prepared.counts["error"],
+                errors=(locked.errors + prepared.errors)[:5000],
+            )
+
+
+def run_pipelined(
+    ctx: Context,
+    run: ImportRun,
+    table: Table,
+    chunk: int,
+    *,
+    ordinary: Callable[[], None],
+    commit_options: Callable[[], None],
+    progress: Callable[[], None],
+) -> None:
+    """Import from ``run.rows_done`` on, planning each chunk while the one before is written.
+
+    The two overlap: Python plans and validates on one core while the database (or SQLite's C
+    code, which releases the GIL) writes on the other. Each chunk still commits with the run's
+    progress in one transaction, in file order, so a crash keeps whole chunks only and the retry
+    resumes after the last one. A chunk that needs the ordinary path waits for the writer, then
+    ``ordinary()`` processes the next chunk in the caller's thread. If the writer fails, the caches
+    are put back as they were before the failed chunk and this returns: the caller goes on the
+    ordinary way from ``rows_done``, which redoes that chunk with its per-row fallbacks.
+    """
+    writer = _ChunkWriter(ctx, run, commit_options)
+    ids = Ids()
+    saved: dict[int, Snapshot] = {}
+    position, total = run.rows_done, len(table.rows)
+    try:
+        while position < total and writer.failed is None:
+            stop = min(position + chunk, total)
+            before = snapshot(ctx)
+            prepared = prepare_chunk(ctx, run, table, position, stop, ids)
+            if prepared is None:
+                restore(ctx, before, position)
+                writer.drain()
+                if writer.failed is not None:
+                    break
+                ordinary()
+                ids.forget()
+            else:
+                # the chunks that can still fail: the one being written and the one queued
+                saved = {k: v for k, v in saved.items() if k >= position - 2 * chunk}
+                saved[position] = before
+                ctx.created_emails.update(dict.fromkeys(prepared.emails, position))
+                writer.submit(prepared)
+            position = stop
+            progress()
+    finally:
+        writer.close()
+    if writer.failed is not None:
+        start, _ = writer.failed
+        if start in saved:
+            restore(ctx, saved[start], start)

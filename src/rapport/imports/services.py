@@ -254,6 +254,9 @@ def _forget_rolled_back(ctx: Context) -> None:
     for key, company in list(ctx.companies_by_name.items()):
         if id(company) in gone:
             del ctx.companies_by_name[key]
+    for key, company in list(ctx.companies_by_domain.items()):
+        if id(company) in gone:
+            del ctx.companies_by_domain[key]
     ctx.side_created = []
 
 
@@ -365,14 +368,17 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
         )
     run.refresh_from_db()
     total, chunk = len(table.rows), chunk_rows(run)
-    while run.rows_done < total:
+
+    def ordinary_chunk() -> None:
+        nonlocal run
+        run.refresh_from_db(fields=_PROGRESS_FIELDS)  # after a pipelined stretch: what its writer committed
         start, stop = run.rows_done, min(run.rows_done + chunk, total)
         with transaction.atomic():
             _commit_without_waiting_for_disk()
             locked = ImportRun.all_objects.select_for_update().defer("content").get(pk=run.pk)
             if locked.rows_done != start:  # another attempt got here first
                 run = locked
-                continue
+                return
             counts, errors = _process_rows(ctx, run, table, start, stop, dry=False)
             ImportRun.all_objects.filter(pk=run.pk).update(
                 rows_done=stop,
@@ -382,9 +388,26 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
                 error_count=locked.error_count + counts["error"],
                 errors=(locked.errors + errors)[:5000],
             )
+        report_progress()
+
+    def report_progress() -> None:
         run.refresh_from_db(fields=_PROGRESS_FIELDS)  # not the file, which can be megabytes
         if progress:
             progress(run)
+
+    if batch.pipelined(run):
+        batch.run_pipelined(
+            ctx,
+            run,
+            table,
+            chunk,
+            ordinary=ordinary_chunk,
+            commit_options=_commit_without_waiting_for_disk,
+            progress=report_progress,
+        )
+        run.refresh_from_db(fields=_PROGRESS_FIELDS)
+    while run.rows_done < total:  # the ordinary way, or what the pipelined run left (a refused chunk)
+        ordinary_chunk()
     ImportRun.all_objects.filter(pk=run.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
     run.refresh_from_db()
     return run

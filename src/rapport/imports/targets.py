@@ -71,6 +71,11 @@ class Context:
     policy: str
     tags: list[str]
     companies_by_name: dict[str, Company | None] = field(default_factory=dict)
+    # the batched path: companies it created by domain, and e-mails of the contacts it created (→ the
+    # first row of the chunk that created them), so that chunks planned before the previous one is
+    # committed still find them
+    companies_by_domain: dict[str, Company] = field(default_factory=dict)
+    created_emails: dict[str, int] = field(default_factory=dict)
     owners: dict[str, int | None] = field(default_factory=dict)
     side_created: list[Any] = field(default_factory=list)
     side_updated: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # (record, before) per row

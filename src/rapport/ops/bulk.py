@@ -127,16 +127,44 @@ class Table:
                 with raw.copy(f"COPY {self.db_table} ({quoted}) FROM STDIN") as copy:
                     _copy_rows(copy, self._prepare(rows))
             else:
-                marks = ", ".join(["%s"] * len(self.all_columns))
-                cursor.executemany(
-                    f"INSERT INTO {self.db_table} ({quoted}) VALUES ({marks})",  # noqa: S608 - names from the model
-                    list(self._prepare(rows)),
+                _insert_sqlite(
+                    cursor.cursor,  # the driver's cursor: no per-statement logging of thousands of values
+                    f"INSERT INTO {self.db_table} ({quoted}) VALUES ",  # noqa: S608 - names from the model
+                    self._prepare(rows),
+                    len(self.all_columns),
                 )
         self.written += len(rows)
         self.seconds += time.perf_counter() - started
         totals[self.db_table][0] += len(rows)
         totals[self.db_table][1] += time.perf_counter() - started
         return len(rows)
+
+
+def _insert_sqlite(cursor: Any, head: str, rows: Iterable[Sequence[Any]], width: int) -> None:
+    """Multi-row ``INSERT … VALUES (…), (…), …`` statements, as many rows each as SQLite allows.
+
+    One statement runs as one ``sqlite3_step``: the Python GIL is released once per statement
+    instead of once per row, so a writer thread is not held up by the thread planning the next
+    batch (and even alone, fewer round trips through the driver).
+    """
+    import sqlite3
+
+    getlimit = getattr(connection.connection, "getlimit", None)  # Python 3.11+
+    limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
+    per_statement = max(1, min(500, limit // width))
+    row_marks = "(" + ", ".join(["%s"] * width) + ")"
+    statements: dict[int, str] = {}
+    batch: list[Any] = []
+    count = 0
+    for row in rows:
+        batch.extend(row)
+        count += 1
+        if count == per_statement:
+            sql = statements.get(count) or statements.setdefault(count, head + ", ".join([row_marks] * count))
+            cursor.execute(sql, batch)
+            batch, count = [], 0
+    if count:
+        cursor.execute(head + ", ".join([row_marks] * count), batch)
 
 
 try:  # psycopg's row formatter (C in psycopg-binary); private, hence the fallback
