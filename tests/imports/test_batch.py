@@ -258,3 +258,29 @@ def test_a_refused_row_does_not_leave_its_new_company_to_the_next_rows(world, ac
     alan = Contact.objects.get(first_name="Alan")
     assert alan.company is not None and alan.company.name == "Brand New"
     assert Company.objects.filter(name="Brand New").count() == 1
+
+
+def test_a_dry_run_of_new_contacts_writes_nothing_and_predicts_the_run(cast, acting, settings):
+    """Planned like the real run, chunk by chunk (duplicates across chunks, companies shared): no
+    write but the run's own report at the end, so on SQLite no write lock is held meanwhile."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.IMPORT_CHUNK_ROWS = 10
+    rows = [f"P{i},R{i},p{i - 12 if i % 9 == 8 and i > 12 else i}@example.com,Company {i % 4}" for i in range(45)]
+    rows[20] = ",,nameless@example.com,Company 1"  # an error
+    content = "First Name,Last Name,Email,Company\n" + "\n".join(rows) + "\n"
+    with acting(cast.sales, cast.workspace) as actor:
+        run = services.import_upload(actor=actor, file_name="p.csv", content=content.encode())
+        services.import_configure(actor=actor, run=run, dedupe_key="email", dedupe_policy="skip")
+        with CaptureQueriesContext(connection) as captured:
+            report = services.import_dry_run(actor=actor, run=run)
+        writes = [q["sql"] for q in captured if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+        stored = [sql for sql in writes if '"imports_importrun"' in sql or '"core_recordhistory"' in sql]
+        assert writes == stored and len(stored) == 2, writes  # the stored report and its History row
+        assert not Contact.objects.exists() and not Company.objects.exists()
+        services.import_start(actor=actor, run=run, background=False)
+        done = services.import_execute(actor=actor, run_id=run.pk)
+    predicted = (report["created"], report["skipped"], report["error"])
+    assert predicted == (done.created_count, done.skipped_count, done.error_count) == (40, 4, 1)
+    assert report["errors"] == done.errors

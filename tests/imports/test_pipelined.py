@@ -19,13 +19,13 @@ from rapport.imports.models import ImportItem
 from rapport.search.models import SearchEntry
 from rapport.tags.models import TaggedItem
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite" and connection.is_in_memory_db(),
-        reason="a second connection cannot share an in-memory SQLite test database",
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _second_connection_sees_the_database():
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # known once the test database exists
+        pytest.skip("a second connection cannot share an in-memory SQLite test database")
 
 CHUNK = 20
 

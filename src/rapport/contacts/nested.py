@@ -44,6 +44,8 @@ def _as_item(value: Any, key: str) -> dict[str, Any]:
 
 def _check_label(item: dict, choices: type[models.TextChoices], default: str, name: str, errors: dict) -> str:
     label = item.get("label") or default
+    if label == default:  # the common case, without listing the choices
+        return label
     if not isinstance(label, str) or label not in choices.values:
         errors[f"{name}.label"] = f"Choose one of: {', '.join(choices.values)}."
     return label

@@ -28,10 +28,11 @@ Signals: ``post_save`` receivers of Contact act on creation only for a contact w
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,7 +139,8 @@ def process_chunk(
 def _plan(ctx: Context, run: ImportRun, table: Table, start: int, stop: int, report: _Chunk) -> list[_Row]:
     from rapport.imports.services import _validation_errors
 
-    defs = integration.definitions(integration.CONTACT_TYPE)
+    ctx.definitions = {}  # read once per chunk (the per-row path reads them per row)
+    defs = _definitions(ctx, integration.CONTACT_TYPE)
     rows: list[_Row] = []
     for index in range(start, stop):
         number = table.row_number(index)
@@ -161,6 +163,12 @@ def _plan(ctx: Context, run: ImportRun, table: Table, start: int, stop: int, rep
             continue
         rows.append(row)
     return rows
+
+
+def _definitions(ctx: Context, record_type: str) -> list[Any]:
+    if record_type not in ctx.definitions:
+        ctx.definitions[record_type] = integration.definitions(record_type)
+    return ctx.definitions[record_type]
 
 
 def _merge(errors: dict[str, list[str]], exc: ValidationError) -> None:
@@ -352,7 +360,7 @@ def _link_companies(ctx: Context, run: ImportRun, rows: list[_Row]) -> list[_New
         )
         for company in found:
             by_name.setdefault(company.name.strip().lower(), company)
-    company_defs = integration.definitions(integration.COMPANY_TYPE)
+    company_defs = _definitions(ctx, integration.COMPANY_TYPE)
     created: list[_NewCompany] = []
     for row, name, domain in wanted:
         if domain and domain in by_domain:
@@ -445,7 +453,9 @@ class _Writer:
         )
 
 
-def _write_companies(ctx: Context, run: ImportRun, new: list[_NewCompany], dry: bool) -> None:
+def _write_companies(
+    ctx: Context, run: ImportRun, new: list[_NewCompany], dry: bool, company_defs: list[Any] | None = None
+) -> None:
     writer = _Writer(run)
     companies = [n.company for n in new]
     for company in companies:
@@ -461,7 +471,7 @@ def _write_companies(ctx: Context, run: ImportRun, new: list[_NewCompany], dry: 
     history = [writer.created(c) for c in companies]
     history += [writer.history(n.company, "create", {"domains": ["", n.domain]}) for n in new if n.domain]
     RecordHistory.objects.bulk_create(history)
-    defs = integration.definitions(integration.COMPANY_TYPE)
+    defs = integration.definitions(integration.COMPANY_TYPE) if company_defs is None else company_defs
     domains = {n.company.pk: n.domain for n in new}
     index_many(companies, lambda c: _company_document(c, domains[c.pk], defs), chunk_size=len(companies))
     if not dry:
@@ -601,7 +611,7 @@ def _contact_steps(
         contact._state.adding = False
         contacts.append(tuple(getattr(contact, name) for name in columns))
     emails, phones, addresses, tagged, history, external, entries, ledger = [], [], [], [], [], [], [], []
-    defs = integration.definitions(integration.CONTACT_TYPE)
+    defs = _definitions(ctx, integration.CONTACT_TYPE)
     regions: dict[int, str] = {}
     now, source = writer.now, writer.source
     for row in rows:
@@ -692,16 +702,21 @@ class Prepared:
     steps: list[Step]
     title_keys: list[str]
     emails: list[str]
+    company_defs: list[Any]
 
     def write(self, ctx: Context, run: ImportRun) -> None:
         """Every row of the chunk, in the caller's transaction (its thread's connection)."""
         if self.companies:
-            _write_companies(ctx, run, self.companies, dry=False)
+            _write_companies(ctx, run, self.companies, dry=False, company_defs=self.company_defs)
         _write_steps(self.steps, self.title_keys)
 
 
-def prepare_chunk(ctx: Context, run: ImportRun, table: Table, start: int, stop: int, ids: Ids) -> Prepared | None:
+def prepare_chunk(
+    ctx: Context, run: ImportRun, table: Table, start: int, stop: int, ids: Ids | None
+) -> Prepared | None:
     """Plan rows ``start``…``stop - 1`` and build everything they write, reading but writing nothing.
+
+    Without ``ids`` (a dry run) only the outcomes are worked out, nothing is built.
 
     ``None`` when a row needs the ordinary path: an update or a per-row case, or a tag that does
     not exist yet (the ordinary path creates it; later chunks then find it). The caller then
@@ -715,8 +730,9 @@ def prepare_chunk(ctx: Context, run: ImportRun, table: Table, start: int, stop: 
     new = _link_companies(ctx, run, rows)
     if any(row.action == "per_row" for row in rows):
         return None
-    for item, pk in zip(new, ids.take(Company, len(new)), strict=True):
-        item.company.pk = pk
+    if ids is not None:
+        for item, pk in zip(new, ids.take(Company, len(new)), strict=True):
+            item.company.pk = pk
     creating = []
     for row in rows:
         if row.action == "skip":
@@ -724,10 +740,14 @@ def prepare_chunk(ctx: Context, run: ImportRun, table: Table, start: int, stop: 
         else:
             creating.append(row)
             report.set(row.index, "created", row.warnings)
-    steps, title_keys = _contact_steps(ctx, run, creating, False, ids.take(Contact, len(creating)))
+    steps: list[Step] = []
+    title_keys: list[str] = []
+    if ids is not None:  # without ids: a dry run, which only needs the outcomes
+        steps, title_keys = _contact_steps(ctx, run, creating, False, ids.take(Contact, len(creating)))
     counts, errors = report.result()
     emails = [e for row in creating for e in _emails(row)]
-    return Prepared(start, stop, counts, errors, new, steps, title_keys, emails)
+    company_defs = _definitions(ctx, integration.COMPANY_TYPE) if new else []
+    return Prepared(start, stop, counts, errors, new, steps, title_keys, emails, company_defs)
 
 
 @dataclass
@@ -876,3 +896,62 @@ def run_pipelined(
         start, _ = writer.failed
         if start in saved:
             restore(ctx, saved[start], start)
+
+
+def dry_run(
+    ctx: Context,
+    run: ImportRun,
+    table: Table,
+    chunk: int,
+    ordinary: Callable[[int, int], tuple[dict[str, int], list[dict]]],
+) -> tuple[dict[str, int], list[dict]]:
+    """Every row's outcome and report lines, writing nothing where the rows allow it.
+
+    Chunks are planned as the real run plans them (:func:`prepare_chunk`), with the run caches
+    carrying what earlier chunks would have created. A chunk that needs the ordinary path
+    (``ordinary(start, stop)``: updates, new tags …) runs for real inside one transaction that is
+    rolled back at the end, opened only then: a file of new contacts is checked without taking
+    the write lock at all, which on SQLite would block every other writer for the whole dry run.
+    """
+    counts = {"created": 0, "updated": 0, "skipped": 0, "error": 0}
+    errors: list[dict] = []
+    with contextlib.ExitStack() as stack:
+        rolled_back = False
+        for start in range(0, len(table.rows), chunk):
+            stop = min(start + chunk, len(table.rows))
+            before = snapshot(ctx)
+            prepared = prepare_chunk(ctx, run, table, start, stop, None)
+            if prepared is None:
+                restore(ctx, before, start)
+                _forget_unsaved_companies(ctx)  # planned, never written: the ordinary path must not link them
+                if not rolled_back:
+                    stack.enter_context(_rolled_back())
+                    rolled_back = True
+                chunk_counts, chunk_errors = ordinary(start, stop)
+            else:
+                ctx.created_emails.update(dict.fromkeys(prepared.emails, start))
+                chunk_counts, chunk_errors = prepared.counts, prepared.errors
+            for outcome, n in chunk_counts.items():
+                counts[outcome] += n
+            errors.extend(chunk_errors)
+    return counts, errors
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _rolled_back() -> Iterator[None]:
+    try:
+        with transaction.atomic():
+            yield
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def _forget_unsaved_companies(ctx: Context) -> None:
+    for cache in (ctx.companies_by_name, ctx.companies_by_domain):
+        for key in [k for k, company in cache.items() if company is not None and company.pk is None]:
+            del cache[key]

@@ -296,13 +296,22 @@ def _validation_errors(row: int, exc: ValidationError, run: ImportRun) -> list[R
 
 
 def import_dry_run(*, actor: Actor, run: ImportRun) -> dict[str, Any]:
-    """Run every row for real inside a transaction that is rolled back; store and return the report."""
+    """Every row's outcome without keeping anything; store and return the report.
+
+    The batched path plans the rows without writing (:func:`batch.dry_run`); the per-row path runs
+    every row for real inside a transaction that is rolled back.
+    """
     _check_editable(actor, run)
     table = load_table(run)
     ctx = _context(actor, run)
     counts = {"created": 0, "updated": 0, "skipped": 0, "error": 0}
     errors: list[dict] = []
     size = chunk_rows(run)
+    if batch.enabled(run):
+        counts, errors = batch.dry_run(
+            ctx, run, table, size, lambda start, stop: _process_rows(ctx, run, table, start, stop, True)
+        )
+        return _store_dry_run(run, counts, errors)
     try:
         with transaction.atomic():
             for start in range(0, len(table.rows), size):
@@ -315,6 +324,10 @@ def import_dry_run(*, actor: Actor, run: ImportRun) -> dict[str, Any]:
             raise _DryRunRollback
     except _DryRunRollback:
         pass
+    return _store_dry_run(run, counts, errors)
+
+
+def _store_dry_run(run: ImportRun, counts: dict[str, int], errors: list[dict]) -> dict[str, Any]:
     run.refresh_from_db()
     with transaction.atomic():
         run.dry_run_errors = errors

@@ -76,6 +76,7 @@ class Context:
     # committed still find them
     companies_by_domain: dict[str, Company] = field(default_factory=dict)
     created_emails: dict[str, int] = field(default_factory=dict)
+    definitions: dict[str, list[Any]] = field(default_factory=dict)  # custom fields, per chunk
     owners: dict[str, int | None] = field(default_factory=dict)
     side_created: list[Any] = field(default_factory=list)
     side_updated: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # (record, before) per row
