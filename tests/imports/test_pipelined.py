@@ -27,6 +27,7 @@ def _second_connection_sees_the_database():
     if connection.vendor == "sqlite" and connection.is_in_memory_db():  # known once the test database exists
         pytest.skip("a second connection cannot share an in-memory SQLite test database")
 
+
 CHUNK = 20
 
 
