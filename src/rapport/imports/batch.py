@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import operator
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -228,7 +229,7 @@ def _validate(ctx: Context, row: _Row, defs: list[Any]) -> None:
             _merge(errors, exc)
     # full_clean of the fields the row sets (the others hold their defaults), without
     # validate_unique: a new contact has no unique field to check
-    exclude = [name for name in errors if "." not in name] + [n for n in _CONTACT_FIELD_NAMES if n not in data]
+    exclude = {name for name in errors if "." not in name} | {n for n in _CONTACT_FIELD_NAMES if n not in data}
     for check in (lambda: contact.clean_fields(exclude=exclude), contact.clean):
         try:
             check()
@@ -603,17 +604,20 @@ def _contact_steps(
     contact_type = ContentType.objects.get_for_model(Contact)
     columns = [f.attname for f in Contact._meta.concrete_fields]
     contacts = []
+    values_of = operator.attrgetter(*columns)
     for row, pk in zip(rows, pks, strict=True):
         contact = row.contact
         contact.pk = pk
         contact.company = row.company
         writer.stamp(contact)
         contact._state.adding = False
-        contacts.append(tuple(getattr(contact, name) for name in columns))
+        contacts.append(values_of(contact))
     emails, phones, addresses, tagged, history, external, entries, ledger = [], [], [], [], [], [], [], []
     defs = _definitions(ctx, integration.CONTACT_TYPE)
     regions: dict[int, str] = {}
     now, source = writer.now, writer.source
+    tracked = [f.attname for f in Contact._meta.concrete_fields if f.name not in Contact.history_excluded]
+    tracked_of = operator.attrgetter(*tracked)
     for row in rows:
         contact = row.contact
         pk = contact.pk
@@ -625,9 +629,9 @@ def _contact_steps(
             addresses.append((ws, pk, i, *(a[k] for k in nested.ADDRESS_FIELDS)))
         tagged.extend((ws, t.pk, contact_type.pk, pk, now) for t in row.tags)
         repr_ = str(contact)[:200]
-        fields = {
+        fields = {  # contact.tracked_values(), read in one go
             k: [None, v if type(v) in _PLAIN else _jsonable(v)]
-            for k, v in contact.tracked_values().items()
+            for k, v in zip(tracked, tracked_of(contact), strict=True)
             if v not in (None, "", {}, [])
         }
         history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, fields))
