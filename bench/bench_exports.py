@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+# as in production: with DEBUG on, Django logs (and on SQLite quotes) every value of every statement
+os.environ.setdefault("DEBUG", "0")
 
 BENCHMARKS: list = []  # nothing for the request harness
 

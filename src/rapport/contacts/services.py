@@ -20,7 +20,7 @@ from rapport.contacts import integration, nested
 from rapport.contacts.models import Company, Contact, ContactCompanyHistory
 from rapport.contacts.validation import normalise_phone
 from rapport.core import services as core_services
-from rapport.core.history import record_event
+from rapport.core.history import add_to_creation, record_event
 from rapport.core.models import ConflictError, WorkspaceScoped
 from rapport.core.permissions import Actor, can_change, visible
 from rapport.core.scoping import current_audit
@@ -181,8 +181,10 @@ def _persist(actor: Actor, record: WorkspaceScoped, extra: Nested, denorm: dict[
         record.save()
     elif not creating and nested_changes:
         _touch(record, **denorm)
-    if nested_changes:
-        record_event(record, "create" if creating else "update", nested_changes, current_audit())
+    if nested_changes and creating:
+        add_to_creation(record, nested_changes, current_audit())
+    elif nested_changes:
+        record_event(record, "update", nested_changes, current_audit())
     return fields_changed or bool(nested_changes)
 
 

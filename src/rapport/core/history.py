@@ -37,11 +37,11 @@ def action_for(instance: models.Model) -> str:
     return "update"
 
 
-def _write(instance: models.Model, action: str, changes: dict[str, Any], audit: AuditContext) -> None:
+def _write(instance: models.Model, action: str, changes: dict[str, Any], audit: AuditContext) -> models.Model:
     from rapport.core.models import RecordHistory
 
     actor = audit.actor if getattr(audit.actor, "pk", None) else None
-    RecordHistory.objects.create(
+    return RecordHistory.objects.create(
         workspace_id=instance.workspace_id,
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
         object_id=instance.pk,
@@ -59,7 +59,9 @@ def record_created(instance: models.Model, audit: AuditContext) -> None:
         for name, value in instance.tracked_values().items()
         if value not in (None, "", {}, [])
     }
-    _write(instance, "create", changes, audit)
+    # kept on the instance so that what the creating service adds besides fields (e-mails, phones,
+    # tags, domains) joins this one "create" row (see add_to_creation)
+    instance._creation_history = _write(instance, "create", changes, audit)
     from rapport.core.models import _snapshot
 
     instance._loaded_values = _snapshot({**instance.tracked_values(), "deleted_at": instance.deleted_at})
@@ -78,6 +80,19 @@ def record_changed(
         else:
             flat[name] = [_jsonable(old), _jsonable(new)]
     _write(instance, action, flat, audit)
+
+
+def add_to_creation(instance: models.Model, changes: dict[str, Any], audit: AuditContext) -> None:
+    """Add ``changes`` to the record's "create" History row written by this save, else write a row.
+
+    One creation is one History entry, whatever the service saved besides the fields.
+    """
+    entry = getattr(instance, "_creation_history", None)
+    if entry is None:
+        record_event(instance, "create", changes, audit)
+        return
+    entry.changes = {**entry.changes, **_jsonable(changes)}
+    entry.save(update_fields=["changes"])
 
 
 def record_event(instance: models.Model, action: str, changes: dict[str, Any], audit: AuditContext) -> None:

@@ -12,8 +12,8 @@ It follows the per-row path (``services._process_row`` → ``targets.apply_conta
    rows of the chunk created before;
 4. **companies** by domain then by name (one query each; the cache of the run is shared with the
    per-row path), the missing ones created in bulk; **tags** resolved once per chunk;
-5. **write** the contacts, then their e-mails, phones, addresses and tag links, the two History
-   'create' rows each gets from the service (fields, nested rows), the search entries, the ledger
+5. **write** the contacts, then their e-mails, phones, addresses and tag links, the one History
+   'create' row each gets from the service (fields and nested rows), the search entries, the ledger
    rows and external ids, with one bulk insert per table.
 
 Rare rows take the per-row path and get exactly its behaviour: an update of an existing contact
@@ -434,12 +434,12 @@ class _Writer:
             changes=_jsonable(changes),
         )
 
-    def created(self, record: Any) -> RecordHistory:
-        """The row ``history.record_created`` writes when the record is saved."""
+    def created(self, record: Any, nested: dict[str, Any]) -> RecordHistory:
+        """The one "create" row of the service: ``record_created``'s fields plus ``nested`` (domains …)."""
         changes = {
             name: [None, value] for name, value in record.tracked_values().items() if value not in (None, "", {}, [])
         }
-        return self.history(record, "create", changes)
+        return self.history(record, "create", {**changes, **nested})
 
     def ledger(self, row: _Row, record: Any) -> ImportItem:
         return ImportItem(
@@ -469,8 +469,7 @@ def _write_companies(
             if n.domain
         ]
     )
-    history = [writer.created(c) for c in companies]
-    history += [writer.history(n.company, "create", {"domains": ["", n.domain]}) for n in new if n.domain]
+    history = [writer.created(n.company, {"domains": ["", n.domain]} if n.domain else {}) for n in new]
     RecordHistory.objects.bulk_create(history)
     defs = integration.definitions(integration.COMPANY_TYPE) if company_defs is None else company_defs
     domains = {n.company.pk: n.domain for n in new}
@@ -504,7 +503,7 @@ def _contact_document(contact: Contact, row: _Row, defs: list[Any]) -> Document:
 
 
 def _nested_changes(row: _Row) -> dict[str, list[str]]:
-    """The second History row of ``contact_create`` (``_write_nested``: what was added besides fields)."""
+    """What ``contact_create`` adds to the "create" History row besides fields (``_write_nested``)."""
     changes: dict[str, list[str]] = {}
     emails = row.cleaned.get("emails") or []
     if emails:
@@ -634,10 +633,8 @@ def _contact_steps(
             for k, v in zip(tracked, tracked_of(contact), strict=True)
             if v not in (None, "", {}, [])
         }
+        fields.update(_nested_changes(row))  # one "create" row, as contact_create writes it
         history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, fields))
-        changes = _nested_changes(row)
-        if changes:
-            history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, changes))
         if row.plan.get("external_id"):
             external.append((run.workspace_id, contact_type.pk, pk, row.plan["external_id"][:255]))
         entries.append(entry_values(contact, _contact_document(contact, row, defs), contact_type.pk, regions))
