@@ -192,7 +192,15 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rapport_cache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "rapport_cache",
+            # Django's default (300) makes every write count the table and cull it once rate-limit
+            # windows and cached definitions pass a few hundred keys: one more DELETE now and then
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50_000, minimum=100)},
+        }
+    }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Background tasks -----------------------------------------------------------------------
