@@ -837,14 +837,7 @@ class _ChunkWriter:
             if locked.rows_done != prepared.start:
                 raise _Overtaken
             prepared.write(self.ctx, run)
-            ImportRun.all_objects.filter(pk=run.pk).update(
-                rows_done=prepared.stop,
-                created_count=locked.created_count + prepared.counts["created"],
-                updated_count=locked.updated_count + prepared.counts["updated"],
-                skipped_count=locked.skipped_count + prepared.counts["skipped"],
-                error_count=locked.error_count + prepared.counts["error"],
-                errors=(locked.errors + prepared.errors)[:5000],
-            )
+            locked.record_chunk(prepared.stop, prepared.counts, prepared.errors)
 
 
 def run_pipelined(

@@ -80,6 +80,20 @@ class ImportRun(OwnedRecord):
     def __str__(self) -> str:
         return f"Import of {self.file_name}"
 
+    def record_chunk(self, stop: int, counts: dict[str, int], errors: list[dict]) -> None:
+        """Add one chunk's outcome to the run, from ``self`` as locked at the start of the chunk's transaction.
+
+        Called in that transaction (with the chunk's rows), so progress and rows commit together.
+        """
+        type(self).all_objects.filter(pk=self.pk).update(
+            rows_done=stop,
+            created_count=self.created_count + counts["created"],
+            updated_count=self.updated_count + counts["updated"],
+            skipped_count=self.skipped_count + counts["skipped"],
+            error_count=self.error_count + counts["error"],
+            errors=(self.errors + errors)[:5000],
+        )
+
 
 class ItemAction(models.TextChoices):
     CREATED = "created", "Created"

@@ -393,14 +393,7 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
                 run = locked
                 return
             counts, errors = _process_rows(ctx, run, table, start, stop, dry=False)
-            ImportRun.all_objects.filter(pk=run.pk).update(
-                rows_done=stop,
-                created_count=locked.created_count + counts["created"],
-                updated_count=locked.updated_count + counts["updated"],
-                skipped_count=locked.skipped_count + counts["skipped"],
-                error_count=locked.error_count + counts["error"],
-                errors=(locked.errors + errors)[:5000],
-            )
+            locked.record_chunk(stop, counts, errors)
         report_progress()
 
     def report_progress() -> None:
