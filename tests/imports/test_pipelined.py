@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection
 from rapport.contacts.models import Company, Contact, EmailAddress
 from rapport.core.models import RecordHistory
 from rapport.core.scoping import workspace_scope
-from rapport.imports import batch, services
+from rapport.imports import ahead, services
 from rapport.imports.models import ImportItem
 from rapport.search.models import SearchEntry
 from rapport.tags.models import TaggedItem
@@ -82,24 +82,24 @@ def _outcome(workspace, run):
 
 def test_planning_ahead_gives_what_the_ordinary_path_gives(cast, acting, settings, monkeypatch):
     planned = []
-    real = batch.prepare_chunk
-    monkeypatch.setattr(batch, "prepare_chunk", lambda *a, **k: planned.append(real(*a, **k)) or planned[-1])
+    real = ahead.prepare_chunk
+    monkeypatch.setattr(ahead, "prepare_chunk", lambda *a, **k: planned.append(real(*a, **k)) or planned[-1])
     content = _csv()
     with acting(cast.owner, cast.workspace) as actor:
-        ahead = _run(actor, content, settings, pipelined=True)
+        early = _run(actor, content, settings, pipelined=True)
     with acting(cast.outsider, cast.other_workspace) as actor:
         ordinary = _run(actor, content, settings, pipelined=False)
     assert sum(p is not None for p in planned) >= 4  # most chunks were planned ahead …
     assert None in planned  # … and the one with the new tag "late" took the ordinary path
-    assert ahead.status == ordinary.status == "done"
-    got, expected = _outcome(cast.workspace, ahead), _outcome(cast.other_workspace, ordinary)
+    assert early.status == ordinary.status == "done"
+    got, expected = _outcome(cast.workspace, early), _outcome(cast.other_workspace, ordinary)
     assert got == expected
     assert got["counts"] == (118, 11, 1, 130)  # eleven repeated e-mails skipped, one row without a name
     assert len({email for _, _, email, _ in got["contacts"]}) == len(got["contacts"])
 
 
 def test_a_refused_chunk_is_redone_the_ordinary_way(cast, acting, settings, monkeypatch):
-    real = batch.Prepared.write
+    real = ahead.Prepared.write
     calls = []
 
     def refusing(self, ctx, run):
@@ -109,7 +109,7 @@ def test_a_refused_chunk_is_redone_the_ordinary_way(cast, acting, settings, monk
             raise DatabaseError("refused")
         return real(self, ctx, run)
 
-    monkeypatch.setattr(batch.Prepared, "write", refusing)
+    monkeypatch.setattr(ahead.Prepared, "write", refusing)
     with acting(cast.owner, cast.workspace) as actor:
         run = _run(actor, _csv(), settings, pipelined=True)
     # the first chunk took the ordinary path (it creates the tags); the refused one is not planned ahead again

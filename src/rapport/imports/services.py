@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from rapport.core.permissions import Actor, can_change
-from rapport.imports import batch
+from rapport.imports import ahead, batch
 from rapport.imports import mapping as mapping_mod
 from rapport.imports.models import DedupePolicy, ExternalId, ImportItem, ImportRun, ImportStatus, ItemAction
 from rapport.imports.readers import ReadError, Table, read_table
@@ -298,7 +298,7 @@ def _validation_errors(row: int, exc: ValidationError, run: ImportRun) -> list[R
 def import_dry_run(*, actor: Actor, run: ImportRun) -> dict[str, Any]:
     """Every row's outcome without keeping anything; store and return the report.
 
-    The batched path plans the rows without writing (:func:`batch.dry_run`); the per-row path runs
+    The batched path plans the rows without writing (:func:`ahead.dry_run`); the per-row path runs
     every row for real inside a transaction that is rolled back.
     """
     _check_editable(actor, run)
@@ -308,7 +308,7 @@ def import_dry_run(*, actor: Actor, run: ImportRun) -> dict[str, Any]:
     errors: list[dict] = []
     size = chunk_rows(run)
     if batch.enabled(run):
-        counts, errors = batch.dry_run(
+        counts, errors = ahead.dry_run(
             ctx, run, table, size, lambda start, stop: _process_rows(ctx, run, table, start, stop, True)
         )
         return _store_dry_run(run, counts, errors)
@@ -401,8 +401,8 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
         if progress:
             progress(run)
 
-    if batch.pipelined(run):
-        batch.run_pipelined(
+    if ahead.pipelined(run):
+        ahead.run_pipelined(
             ctx,
             run,
             table,
