@@ -134,41 +134,30 @@ class ConflictError(Exception):
         )
 
 
+def _bookkeeping_user() -> models.ForeignKey:
+    """Who created, last changed or deleted a record: no index (docs/decisions/0003-write-path-indexes.md)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+
+
 class WorkspaceScoped(models.Model):
     """Abstract base of every business row: workspace, bookkeeping, version, soft delete, custom values."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-        db_index=False,  # see docs/decisions/0003-write-path-indexes.md
-    )
+    created_by = _bookkeeping_user()
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-        db_index=False,  # see docs/decisions/0003-write-path-indexes.md
-    )
+    updated_by = _bookkeeping_user()
     version = models.PositiveIntegerField(default=1, editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-        db_index=False,  # see docs/decisions/0003-write-path-indexes.md
-    )
+    deleted_by = _bookkeeping_user()
     custom = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = LiveRecordManager()
