@@ -52,6 +52,7 @@ INDUSTRY = ("software", "finance", "healthcare", "manufacturing", "retail", "edu
 SIZES = tuple(CompanySize.values)
 TIERS = ("strategic", "key", "standard")
 LANGUAGES = ("english", "german", "french", "spanish", "japanese", "portuguese")
+DEFER_INDEXES_FROM = 100_000  # contacts: below that, rebuilding every index costs more than it saves
 TAGS = ("VIP", "Newsletter", "Partner", "Event 2026", "Churn risk")
 
 
@@ -69,6 +70,7 @@ class Plan:
     history: bool = True
     search: bool = True
     threaded: bool = False  # write in a background thread (PostgreSQL, outside a test transaction)
+    defer_indexes: bool | None = None  # None: when it pays (see Generator._deferred_indexes)
 
     def __post_init__(self) -> None:
         n = self.contacts
@@ -97,6 +99,26 @@ class IdRanges:
     def at(self, rank: int) -> int:
         block = bisect.bisect_right(self.starts, rank) - 1
         return self.firsts[block] + rank - self.starts[block]
+
+
+def _bulk_tables() -> list[str]:
+    """The tables a generator run writes in bulk (whose indexes it may defer)."""
+    from django.apps import apps
+
+    names = [
+        "contacts.Company", "contacts.CompanyDomain", "contacts.Address", "contacts.Contact",
+        "contacts.EmailAddress", "contacts.PhoneNumber", "tags.TaggedItem", "sales.Deal",
+        "sales.DealStageChange", "sales.DealContact", "sales.LineItem", "sales.Quote", "sales.QuoteLine",
+        "sales.Order", "sales.OrderLine", "activities.Activity", "activities.ActivityLink",
+        "core.RecordHistory", "search.SearchEntry",
+    ]  # fmt: skip
+    tables = []
+    for name in names:
+        try:
+            tables.append(apps.get_model(name)._meta.db_table)
+        except LookupError:  # an app this installation does not have
+            continue
+    return tables
 
 
 def _id_ranges(pairs) -> tuple[IdRanges, dict[int, int]]:
@@ -174,14 +196,35 @@ class Generator:
 
         with workspace_scope(self.ws):
             self._setup()
-            self._companies()
-            self._contacts()
-            self._deals()
-            self._documents()
-            self._activities()
-            self.writer.close()
+            with self._deferred_indexes():
+                try:
+                    self._companies()
+                    self._contacts()
+                    self._deals()
+                    self._documents()
+                    self._activities()
+                finally:
+                    self.writer.close()
             self._finish()
         return self.counts
+
+    def _deferred_indexes(self):
+        """A large set into (nearly) empty tables loads without their indexes and constraints.
+
+        See :mod:`rapport.ops.deferred`: on PostgreSQL only, for the tables holding fewer than a
+        tenth of the contacts to write; ``Plan.defer_indexes`` forces it on or off.
+        """
+        import contextlib
+
+        from rapport.ops.deferred import deferred_indexes
+
+        wanted = self.plan.defer_indexes
+        if wanted is None:
+            wanted = self.plan.contacts >= DEFER_INDEXES_FROM
+        if not wanted:
+            return contextlib.nullcontext([])
+        below = max(1, self.plan.contacts // 10) if self.plan.defer_indexes is None else 1 << 62
+        return deferred_indexes(_bulk_tables(), below=below, log=self.log)
 
     def top_up_activities(self, total: int) -> dict[str, int]:
         """Add ``total`` activities over the workspace's existing contacts and deals (no new records).

@@ -8,6 +8,7 @@ workspace for benchmarks and load tests (see rapport.ops.generator and docs/benc
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 
@@ -51,8 +52,28 @@ class Command(BaseCommand):
         )
         scale.add_argument("--chunk", type=int, default=20_000, help="Rows per transaction.")
         scale.add_argument("--no-history", action="store_true", help="Skip the 'created' History rows.")
+        scale.add_argument(
+            "--defer-indexes",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="PostgreSQL: load without secondary indexes and constraints, then rebuild them "
+            "(default: for 100,000 contacts or more, into tables holding few rows).",
+        )
+        scale.add_argument(
+            "--rebuild-indexes",
+            action="store_true",
+            help="Only make again the indexes and constraints an interrupted load left dropped.",
+        )
 
     def handle(self, *args, password: str, **options) -> None:
+        if options["rebuild_indexes"]:
+            from rapport.ops.deferred import rebuild_pending
+
+            if connection.vendor != "postgresql":
+                raise CommandError("--rebuild-indexes: only PostgreSQL loads defer their indexes.")
+            done = rebuild_pending(self.stdout.write)
+            self.stdout.write(self.style.SUCCESS(f"Rebuilt {done} indexes and constraints."))
+            return
         with transaction.atomic():
             workspace, created = ensure_demo_workspace(password=password)
             loaded = run_demo_loaders(workspace)
@@ -110,6 +131,7 @@ class Command(BaseCommand):
             chunk=options["chunk"],
             history=not options["no_history"],
             threaded=_can_write_in_a_thread(),
+            defer_indexes=options["defer_indexes"],
         )
         if options.get("as_of"):
             plan.as_of = options["as_of"]
