@@ -136,8 +136,9 @@ class Table:
                 )
         self.written += len(rows)
         self.seconds += time.perf_counter() - started
-        totals[self.db_table][0] += len(rows)
-        totals[self.db_table][1] += time.perf_counter() - started
+        total = totals.setdefault(self.db_table, [0, 0.0])
+        total[0] += len(rows)
+        total[1] += time.perf_counter() - started
         return len(rows)
 
 

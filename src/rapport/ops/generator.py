@@ -40,6 +40,7 @@ from rapport.contacts.models import CompanySize, LeadSource, LeadStatus
 from rapport.core.models import Workspace
 from rapport.ops import wordlists as W
 from rapport.ops.bulk import Table, Writer, instances, light, money
+from rapport.ops.chunks import can_fork, run_chunks
 from rapport.ops.indexing import HistoryWriter, SearchWriter
 
 Log = Callable[[str], None]
@@ -71,6 +72,7 @@ class Plan:
     search: bool = True
     threaded: bool = False  # write in a background thread (PostgreSQL, outside a test transaction)
     defer_indexes: bool | None = None  # None: when it pays (see Generator._deferred_indexes)
+    processes: int = 1  # generate chunks on this many processes (PostgreSQL, outside a transaction)
 
     def __post_init__(self) -> None:
         n = self.contacts
@@ -149,12 +151,24 @@ class Generator:
         self.started = time.monotonic()
         self.history = HistoryWriter(workspace, enabled=plan.history)
         self.search = SearchWriter(enabled=plan.search)
-        self.writer = Writer(threaded=plan.threaded)
+        self.processes = plan.processes if plan.threaded and can_fork() else 1
+        # forked processes must not inherit a writer thread: the parent then writes in its own
+        self.writer = Writer(threaded=plan.threaded and self.processes == 1)
+        self._bind_draws()
+
+    def reseed(self, phase: str, index: int) -> None:
+        """Draw chunk ``index`` of ``phase`` from its own stream (see :mod:`rapport.ops.chunks`)."""
+        self.rng = random.Random(f"{self.plan.seed}:{phase}:{index}")  # noqa: S311 - test data
+        self._bind_draws()
+
+    def _bind_draws(self) -> None:
         random_ = self.rng.random
         # ``rng.choice``/``randrange`` cost a few calls per draw (unbiased integer draws); scaling one
         # float is several times cheaper and, for test data, as good (the bias is below 1e-15).
         self.pick: Callable[[Any], Any] = lambda seq: seq[int(random_() * len(seq))]
         self.below: Callable[[int], int] = lambda n: int(random_() * n)
+        if hasattr(self, "lifecycle"):
+            self.lifecycle = self._weighted(LIFECYCLE)
 
     # -- helpers
     def save(self, steps: list, records: list) -> None:
@@ -311,7 +325,7 @@ class Generator:
     def _companies(self) -> None:
         from rapport.contacts.models import Address, Company, CompanyDomain
 
-        total, rng, pick, below = self.plan.companies, self.rng, self.pick, self.below
+        total = self.plan.companies
         company_t = Table(
             Company,
             [
@@ -339,16 +353,18 @@ class Generator:
             Address,
             ["workspace_id", "company_id", "label", "street", "city", "region", "postal_code", "country", "position"],
         )
-        self.company_ids: list[int] = []
+        first_id = company_t.allocate(total)
+        self.company_ids: list[int] = list(range(first_id, first_id + total))
         self.company_country: dict[int, W.Country] = {}
         self.company_domain: dict[int, str] = {}
         self.company_name: dict[int, str] = {}
         self.company_created: dict[int, dt.datetime] = {}
-        for start in range(0, total, self.plan.chunk):
-            size = min(self.plan.chunk, total - start)
-            first = company_t.allocate(size)
-            rows, domains, addresses, records = [], [], [], []
-            for pk in range(first, first + size):
+        countries = {country.code: country for country in W.COUNTRIES}
+
+        def make(start: int, size: int) -> list[tuple]:
+            rng, pick, below = self.rng, self.pick, self.below
+            rows, domains, addresses, records, made = [], [], [], [], []
+            for pk in range(first_id + start, first_id + start + size):
                 country = self._country()
                 word, kind = pick(W.COMPANY_WORDS), pick(W.COMPANY_KIND)
                 name = f"{word} {kind} {pick(W.COMPANY_SUFFIX.get(country.code, ('Ltd',)))}"
@@ -367,18 +383,25 @@ class Generator:
                 city, region, postal = pick(country.cities)
                 street = country.street.format(n=1 + below(399), n2=1 + below(29), name=pick(country.last))
                 addresses.append((self.ws, pk, "office", street, city, region, postal, country.code, 0))
-                self.company_ids.append(pk)
-                self.company_country[pk] = country
-                self.company_domain[pk] = domain
-                self.company_name[pk] = name
-                self.company_created[pk] = created
+                made.append((pk, country.code, domain, name, created))
                 records.append(row)
             objs = instances(company_t, records)
             for obj, domain in zip(objs, domains, strict=True):
                 obj._prefetched_objects_cache = {"domains": [light(CompanyDomain, domain=domain[2], is_primary=True)]}
             self.save([(company_t, rows), (domain_t, domains), (address_t, addresses)], objs)
             self._count("companies", size)
-            self._progress("companies", start + size, total)
+            return made
+
+        def merge(made: list[tuple]) -> None:
+            for pk, code, domain, name, created in made:
+                self.company_country[pk] = countries[code]
+                self.company_domain[pk] = domain
+                self.company_name[pk] = name
+                self.company_created[pk] = created
+
+        run_chunks(self, "companies", total, make, merge)
+        self.reseed("company sizes", 0)
+        rng = self.rng
         # Contacts per company follow a power law (weight 1 / rank^0.6, ranks shuffled).
         ranks = list(range(1, len(self.company_ids) + 1))
         rng.shuffle(ranks)
@@ -392,7 +415,7 @@ class Generator:
         from rapport.contacts.models import Address, Contact, EmailAddress, PhoneNumber
         from rapport.tags.models import TaggedItem
 
-        total, rng, pick, below = self.plan.contacts, self.rng, self.pick, self.below
+        total = self.plan.contacts
         contact_t = Table(
             Contact,
             [
@@ -430,12 +453,14 @@ class Generator:
         self.contact_ids = IdRanges()
         self.contact_company: dict[int, int] = {}
         self.contact_ids_sample: list[int] = []
-        for start in range(0, total, self.plan.chunk):
-            size = min(self.plan.chunk, total - start)
-            first = contact_t.allocate(size)
-            self.contact_ids.add(first, size)
+        first_id = contact_t.allocate(total)
+        self.contact_ids.add(first_id, total)
+
+        def make(start: int, size: int) -> tuple[list[tuple[int, int]], list[int]]:
+            rng, pick, below = self.rng, self.pick, self.below
             rows, emails, phones, addresses, tags, prefetched = [], [], [], [], [], []
-            for pk in range(first, first + size):
+            employed, sample = [], []
+            for pk in range(first_id + start, first_id + start + size):
                 company_id = self._pick_company() if rng.random() < 0.84 else None
                 country = self.company_country[company_id] if company_id and rng.random() < 0.85 else self._country()
                 first_name, last_name = pick(country.first), pick(country.last)
@@ -474,10 +499,9 @@ class Generator:
                     for tag in rng.sample(self.tags, 1 + below(2)):
                         tags.append((self.ws, tag, contact_ct, pk, created))
                 if company_id:
-                    self.contacts_by_company.setdefault(company_id, []).append(pk)
-                    self.contact_company[pk] = company_id
+                    employed.append((pk, company_id))
                 elif rng.random() < 0.05:
-                    self.contact_ids_sample.append(pk)
+                    sample.append(pk)
                 prefetched.append({"emails": mails, "phones": nums})
             objs = instances(contact_t, rows)
             for obj, cache in zip(objs, prefetched, strict=True):
@@ -490,7 +514,16 @@ class Generator:
             self._count("phone numbers", len(phones))
             self._count("addresses", len(addresses))
             self._count("tags on contacts", len(tags))
-            self._progress("contacts", start + size, total)
+            return employed, sample
+
+        def merge(result: tuple[list[tuple[int, int]], list[int]]) -> None:
+            employed, sample = result
+            for pk, company_id in employed:
+                self.contacts_by_company.setdefault(company_id, []).append(pk)
+                self.contact_company[pk] = company_id
+            self.contact_ids_sample.extend(sample)
+
+        run_chunks(self, "contacts", total, make, merge)
 
     def _attach_companies(self, contacts: list) -> None:
         """Give each contact its company (name and bin state) for its search subtitle without a query per row."""
@@ -514,6 +547,7 @@ class Generator:
     def _documents(self) -> None:
         from rapport.ops.generator_sales import write_documents
 
+        self.reseed("documents", 0)  # written by this process, in order
         write_documents(self)
 
     def _activities(self) -> None:

@@ -78,18 +78,21 @@ def write_activities(gen: Generator, total: int | None = None) -> None:
         total = round(gen.plan.activities * gen.plan.contacts)
     if total <= 0 or not len(gen.contact_ids):
         return
-    rng, pick, below = gen.rng, gen.pick, gen.below
+    from rapport.ops.chunks import run_chunks
+
     activity_t = Table(Activity, ACTIVITY_COLUMNS)
     link_t = Table(ActivityLink, ["workspace_id", "activity_id", "target_type", "target_id", "occurred_at", "kind"])
-    contacts = PowerLaw(gen.contact_ids, rng)
-    deals = PowerLaw(gen.deal_ids, rng) if len(getattr(gen, "deal_ids", ())) else None
+    have_deals = bool(len(getattr(gen, "deal_ids", ())))
     values = [k for k, _ in KINDS]
     cum = list(itertools.accumulate(w for _, w in KINDS))
-    for start in range(0, total, gen.plan.chunk):
-        size = min(gen.plan.chunk, total - start)
-        first = activity_t.allocate(size)
+    first_id = activity_t.allocate(total)
+
+    def make(start: int, size: int) -> None:
+        rng, pick, below = gen.rng, gen.pick, gen.below
+        contacts = PowerLaw(gen.contact_ids, rng)
+        deals = PowerLaw(gen.deal_ids, rng) if have_deals else None
         rows, links = [], []
-        for pk in range(first, first + size):
+        for pk in range(first_id + start, first_id + start + size):
             kind = values[bisect.bisect(cum, rng.random() * cum[-1])]
             at = gen._past(2 * 365, 1.4)
             owner = pick(gen.sellers)
@@ -121,4 +124,5 @@ def write_activities(gen: Generator, total: int | None = None) -> None:
         gen.save([(activity_t, rows), (link_t, links)], instances(activity_t, rows))
         gen._count("activities", size)
         gen._count("activity links", len(links))
-        gen._progress("activities", start + size, total)
+
+    run_chunks(gen, "activities", total, make, lambda _result: None)

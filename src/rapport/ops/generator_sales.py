@@ -43,7 +43,7 @@ def _lines(gen: Generator, currency: str, count: int) -> list[tuple]:
 def write_deals(gen: Generator) -> None:
     from rapport.sales.models import Deal, DealContact, DealStageChange, LineItem
 
-    total, rng, plan = gen.plan.deals, gen.rng, gen.plan
+    total, plan = gen.plan.deals, gen.plan
     deal_t = Table(
         Deal,
         [
@@ -101,25 +101,28 @@ def write_deals(gen: Generator) -> None:
             "total_amount",
         ],
     )
-    currency = gen._weighted(CURRENCIES)
+    from rapport.ops.chunks import run_chunks
     from rapport.ops.generator import IdRanges
 
+    first_id = deal_t.allocate(total)
     gen.deal_ids = IdRanges()
+    gen.deal_ids.add(first_id, total)
     gen.deal_company: dict[int, int] = {}
     gen.won: list[tuple] = []
     gen.open_late: list[tuple] = []
-    won = closed = 0
-    for start in range(0, total, plan.chunk):
-        size = min(plan.chunk, total - start)
-        first = deal_t.allocate(size)
-        gen.deal_ids.add(first, size)
+    outcomes = [0, 0]  # won, closed
+
+    def make(start: int, size: int) -> tuple:
+        rng, currency = gen.rng, gen._weighted(CURRENCIES)
         rows, changes, people, lines = [], [], [], []
-        for pk in range(first, first + size):
+        companies, won_deals, open_late = [], [], []
+        won = closed = 0
+        for pk in range(first_id + start, first_id + start + size):
             index = 0 if rng.random() < 0.8 or len(gen.pipelines) == 1 else rng.randrange(1, len(gen.pipelines))
             pipeline, stages = gen.pipelines[index]
             company_id = gen._pick_company() if rng.random() < 0.92 else None
             if company_id:
-                gen.deal_company[pk] = company_id
+                companies.append((pk, company_id))
             staff = gen.contacts_by_company.get(company_id, []) if company_id else gen.contact_ids_sample
             cur = currency()
             owner = rng.choice(gen.sellers)
@@ -170,16 +173,27 @@ def write_deals(gen: Generator) -> None:
                 amounts = (figures.net, figures.tax, figures.total)
                 lines.append((gen.ws, pk, product_id, line_name, qty, price, discount, tax, i, *amounts))
             contact_id = chosen[0] if chosen else None
-            if status == "won" and len(gen.won) < plan.orders:
-                gen.won.append((pk, company_id, contact_id, cur, closed_at, owner))
-            elif status == "open" and len(entered_at) >= 2 and len(gen.open_late) < plan.quotes:
-                gen.open_late.append((pk, company_id, contact_id, cur, name, owner))
+            if status == "won" and len(won_deals) < plan.orders:
+                won_deals.append((pk, company_id, contact_id, cur, closed_at, owner))
+            elif status == "open" and len(entered_at) >= 2 and len(open_late) < plan.quotes:
+                open_late.append((pk, company_id, contact_id, cur, name, owner))
         gen.save([(deal_t, rows), (change_t, changes), (contact_t, people), (line_t, lines)], instances(deal_t, rows))
         gen._count("deals", size)
         gen._count("stage changes", len(changes))
         gen._count("deal contacts", len(people))
         gen._count("deal lines", len(lines))
-        gen._progress("deals", start + size, total)
+        return companies, won_deals, open_late, won, closed
+
+    def merge(result: tuple) -> None:
+        companies, won_deals, open_late, won, closed = result
+        gen.deal_company.update(companies)
+        gen.won.extend(won_deals[: max(0, plan.orders - len(gen.won))])
+        gen.open_late.extend(open_late[: max(0, plan.quotes - len(gen.open_late))])
+        outcomes[0] += won
+        outcomes[1] += closed
+
+    run_chunks(gen, "deals", total, make, merge)
+    won, closed = outcomes
     if closed:
         gen.log(f"  win rate of closed deals: {100 * won / closed:.0f}% ({won:,} won of {closed:,})")
 

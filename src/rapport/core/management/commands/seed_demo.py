@@ -60,6 +60,12 @@ class Command(BaseCommand):
             "(default: for 100,000 contacts or more, into tables holding few rows).",
         )
         scale.add_argument(
+            "--processes",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="PostgreSQL: generate on this many processes (default: one per core; the data is the same).",
+        )
+        scale.add_argument(
             "--rebuild-indexes",
             action="store_true",
             help="Only make again the indexes and constraints an interrupted load left dropped.",
@@ -102,6 +108,7 @@ class Command(BaseCommand):
             chunk=options["chunk"],
             history=not options["no_history"],
             threaded=_can_write_in_a_thread(),
+            processes=options["processes"],
         )
         if options.get("as_of"):
             plan.as_of = options["as_of"]
@@ -118,6 +125,8 @@ class Command(BaseCommand):
         for name in ("companies", "deals", "orders", "quotes", "chunk"):
             if options.get(name) is not None and options[name] < (1 if name == "chunk" else 0):
                 raise CommandError(f"--{name} cannot be {options[name]}.")
+        if options["processes"] < 1:
+            raise CommandError("--processes must be at least 1.")
         if options["activities"] < 0:
             raise CommandError("--activities cannot be negative.")
         plan = Plan(
@@ -132,6 +141,7 @@ class Command(BaseCommand):
             history=not options["no_history"],
             threaded=_can_write_in_a_thread(),
             defer_indexes=options["defer_indexes"],
+            processes=options["processes"],
         )
         if options.get("as_of"):
             plan.as_of = options["as_of"]
