@@ -135,7 +135,13 @@ class ConflictError(Exception):
 
 
 def _bookkeeping_user() -> models.ForeignKey:
-    """Who created, last changed or deleted a record: no index (docs/decisions/0003-write-path-indexes.md)."""
+    """Who created, last changed or deleted a record: no index and no database constraint.
+
+    Bookkeeping written with every row and read only for display: each constraint would cost a
+    lookup in the users table per row written (see docs/decisions/0003-write-path-indexes.md).
+    Users are deactivated, not deleted; when one is deleted, Django's ``SET_NULL`` still clears
+    these keys.
+    """
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -144,6 +150,7 @@ def _bookkeeping_user() -> models.ForeignKey:
         related_name="+",
         editable=False,
         db_index=False,
+        db_constraint=False,
     )
 
 

@@ -534,6 +534,9 @@ def _flush(ctx: Context, run: ImportRun, table: Table, rows: list[_Row], dry: bo
         report.set(row.index, "created", row.warnings)
 
 
+_SEQUENCES: dict[str, str] = {}  # table -> its id sequence (PostgreSQL)
+
+
 def _allocate(model: type, count: int) -> list[int]:
     """``count`` new primary keys of ``model``, safe against concurrent writers.
 
@@ -544,10 +547,13 @@ def _allocate(model: type, count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return [r[0] for r in cursor.fetchall()]
+            sequence = _SEQUENCES.get(table)
+            if sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = _SEQUENCES[table] = cursor.fetchone()[0]
+            # one array, not a row per key: fetching 1,000 rows took longer than drawing the keys
+            cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", [sequence, count])
+            return cursor.fetchone()[0] or []
         quoted = connection.ops.quote_name(table)
         sql = (
             "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), COALESCE((SELECT MAX(id) FROM "
@@ -602,7 +608,11 @@ def _contact_steps(
     for row, pk in zip(rows, pks, strict=True):
         contact = row.contact
         contact.pk = pk
-        contact.company = row.company
+        # what ``contact.company = row.company`` does, without the descriptor's checks (a tenth of
+        # the planning time): the company is this workspace's, saved or given its key already
+        company = row.company
+        contact.company_id = company.pk if company is not None else None
+        contact._state.fields_cache["company"] = company
         writer.stamp(contact)
         contact._state.adding = False
         contacts.append(values_of(contact))

@@ -134,12 +134,42 @@ class Table:
                     self._prepare(rows),
                     len(self.all_columns),
                 )
-        self.written += len(rows)
+        self._done(len(rows), started)
+        return len(rows)
+
+    def write_encoded(self, data: bytes, count: int) -> int:
+        """Insert ``count`` rows given as their COPY text (:func:`encode_copy`), in the current transaction."""
+        started = time.perf_counter()
+        quoted = ", ".join(connection.ops.quote_name(c) for c in self.all_columns)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {self.db_table} ({quoted}) FROM STDIN") as copy:
+            copy.write(data)
+        self._done(count, started)
+        return count
+
+    def _done(self, count: int, started: float) -> None:
+        self.written += count
         self.seconds += time.perf_counter() - started
         total = totals.setdefault(self.db_table, [0, 0.0])
-        total[0] += len(rows)
+        total[0] += count
         total[1] += time.perf_counter() - started
-        return len(rows)
+
+
+def encode_copy(table: Table, rows: Sequence[tuple]) -> bytes | None:
+    """PostgreSQL: the ``COPY … FROM STDIN`` text of ``rows``, made without writing anything.
+
+    The same bytes :meth:`Table.write` sends (psycopg's own formatter, the current connection's
+    adapters), so the formatting can run in one thread and the sending in another
+    (:meth:`Table.write_encoded`). ``None`` where that formatter is not available.
+    """
+    if table.vendor != "postgresql" or format_row_text is None:
+        return None
+    from psycopg.adapt import Transformer
+
+    connection.ensure_connection()
+    transformer, buffer = Transformer(connection.connection), bytearray()
+    for row in table._prepare(rows):
+        format_row_text(row, transformer, buffer)
+    return bytes(buffer)
 
 
 def _insert_sqlite(cursor: Any, head: str, rows: Iterable[Sequence[Any]], width: int) -> None:

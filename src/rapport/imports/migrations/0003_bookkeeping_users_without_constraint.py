@@ -1,0 +1,33 @@
+"""Bookkeeping user keys (created_by, updated_by, deleted_by) without a database constraint (docs/decisions/0003)."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+from rapport.core.migration_operations import AlterForeignKeyInPlace
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('imports', '0002_alter_importitem_content_type_alter_importitem_run_and_more'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        AlterForeignKeyInPlace(
+            model_name='importrun',
+            name='created_by',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        AlterForeignKeyInPlace(
+            model_name='importrun',
+            name='deleted_by',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        AlterForeignKeyInPlace(
+            model_name='importrun',
+            name='updated_by',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+    ]
