@@ -270,9 +270,9 @@ def run_pipelined(
 # How long a thread may keep the interpreter lock while another waits for it, during a pipelined
 # import. Python's default (5 ms) suits threads that rarely wait; here the writer thread wants the
 # lock back after every block it hands to the database (hundreds per chunk), and each time it
-# waited up to 5 ms while the planning thread ran on: the database sat idle. 0.2 ms took a
+# waited up to 5 ms while the planning thread ran on: the database sat idle. 0.1 ms took a
 # 100,000-row import on PostgreSQL from 13.7 s to 10.8 s (docs/imports.md).
-HANDOVER_SECONDS = 0.0002
+HANDOVER_SECONDS = 0.0001
 
 
 @contextlib.contextmanager
