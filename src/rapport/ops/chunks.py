@@ -88,8 +88,29 @@ def _start_process() -> None:
     from multiprocessing.util import Finalize
 
     gen, _make = _forked
+    _own_connections()
     gen.writer = bulk.Writer(threaded=False)  # this process writes its own chunks, in order
     Finalize(None, _close_connections, exitpriority=10)  # a clean goodbye to the server on exit
+
+
+def _own_connections() -> None:
+    """Make sure this forked process never touches a connection (or a pool) of its parent.
+
+    The parent closed its own before forking, but another of its threads (a test's live server,
+    a pool's background worker) may have opened one since: its socket is the parent's. So the
+    connection objects this process inherited are dropped without closing them, the inherited
+    pools are forgotten, and this process connects without a pool (one connection is all it uses).
+    """
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None  # not close(): that would end the parent's session
+    for conn in connections.all():
+        options = conn.settings_dict.get("OPTIONS") or {}
+        if "pool" in options:
+            conn.settings_dict = {**conn.settings_dict, "OPTIONS": {k: v for k, v in options.items() if k != "pool"}}
+        if hasattr(type(conn), "_connection_pools"):
+            type(conn)._connection_pools = {}
 
 
 def _close_connections() -> None:
