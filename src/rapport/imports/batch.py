@@ -55,7 +55,10 @@ from rapport.search.index import Document, index_many
 from rapport.tags import services as tag_services
 from rapport.tags.models import Tag, TaggedItem
 
-BATCH_CHUNK = 1000
+# Rows per transaction on the batched path: each chunk carries fixed costs (a dozen queries, a COPY
+# per table, a commit), and 2,500 rows took 100,000 about 0.5 s less than 1,000 on both engines
+# while still committing (and showing progress) several times a second.
+BATCH_CHUNK = 2500
 # Foreign keys that are set from bulk lookups (or by the system), so full_clean need not re-read them.
 _TRUSTED_FKS = ["workspace", "owner", "company", "parent", "created_by", "updated_by", "deleted_by"]
 

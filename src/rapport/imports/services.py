@@ -1,7 +1,7 @@
 """Imports: upload, map, dry run, run in chunks (crash-safe, resumable), undo.
 
 How a run stays safe when a worker dies: rows are written in chunks of ``chunk_rows()`` rows
-(setting ``IMPORT_CHUNK_ROWS``; 1,000 on the batched path of :mod:`rapport.imports.batch`, else
+(setting ``IMPORT_CHUNK_ROWS``; 2,500 on the batched path of :mod:`rapport.imports.batch`, else
 200); each chunk is one transaction holding the records, their
 ledger rows (:class:`ImportItem`) and the run's new ``rows_done``. A worker killed mid-chunk rolls
 the chunk back entirely (no half-written record is ever visible), and the retry resumes at
@@ -52,7 +52,7 @@ class _DryRunRollback(Exception):
 
 
 def chunk_rows(run: ImportRun | None = None) -> int:
-    """Rows per transaction: setting ``IMPORT_CHUNK_ROWS``, else 1,000 on the batched path and 200 per row."""
+    """Rows per transaction: setting ``IMPORT_CHUNK_ROWS``, else 2,500 on the batched path and 200 per row."""
     default = batch.BATCH_CHUNK if run is not None and batch.enabled(run) else CHUNK
     return max(1, int(getattr(settings, "IMPORT_CHUNK_ROWS", default)))
 
