@@ -21,3 +21,20 @@ def test_it_is_put_back_after_an_error_too():
     with pytest.raises(RuntimeError), ahead._quick_handover():
         raise RuntimeError("chunk refused")
     assert sys.getswitchinterval() == before
+
+
+def test_a_pipelined_run_goes_with_the_short_interval(monkeypatch):
+    before, seen = sys.getswitchinterval(), []
+
+    class WriterStarted(Exception):
+        pass
+
+    def writer(*_args):
+        seen.append(sys.getswitchinterval())
+        raise WriterStarted
+
+    monkeypatch.setattr(ahead, "_ChunkWriter", writer)
+    with pytest.raises(WriterStarted):
+        ahead.run_pipelined(None, None, None, 10, ordinary=print, commit_options=print, progress=print)
+    assert seen == [pytest.approx(ahead.HANDOVER_SECONDS)]
+    assert sys.getswitchinterval() == before

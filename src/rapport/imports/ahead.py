@@ -243,6 +243,26 @@ class _ChunkWriter:
             locked.record_chunk(prepared.stop, prepared.counts, prepared.errors)
 
 
+# How long a thread may keep the interpreter lock while another waits for it, during a pipelined
+# import. Python's default (5 ms) suits threads that rarely wait; here the writer thread wants the
+# lock back after every block it hands to the database (hundreds per chunk), and each time it
+# waited up to 5 ms while the planning thread ran on: the database sat idle. 0.1 ms took a
+# 100,000-row import on PostgreSQL from 13.7 s to 10.8 s (docs/imports.md).
+HANDOVER_SECONDS = 0.0001
+
+
+@contextlib.contextmanager
+def _quick_handover() -> Iterator[None]:
+    """The interpreter's switch interval set to :data:`HANDOVER_SECONDS`, then put back."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, HANDOVER_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+@_quick_handover()
 def run_pipelined(
     ctx: Context,
     run: ImportRun,
@@ -263,39 +283,6 @@ def run_pipelined(
     are put back as they were before the failed chunk and this returns: the caller goes on the
     ordinary way from ``rows_done``, which redoes that chunk with its per-row fallbacks.
     """
-    with _quick_handover():
-        _run_pipelined(ctx, run, table, chunk, ordinary=ordinary, commit_options=commit_options, progress=progress)
-
-
-# How long a thread may keep the interpreter lock while another waits for it, during a pipelined
-# import. Python's default (5 ms) suits threads that rarely wait; here the writer thread wants the
-# lock back after every block it hands to the database (hundreds per chunk), and each time it
-# waited up to 5 ms while the planning thread ran on: the database sat idle. 0.1 ms took a
-# 100,000-row import on PostgreSQL from 13.7 s to 10.8 s (docs/imports.md).
-HANDOVER_SECONDS = 0.0001
-
-
-@contextlib.contextmanager
-def _quick_handover() -> Iterator[None]:
-    """The interpreter's switch interval set to :data:`HANDOVER_SECONDS`, then put back."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, HANDOVER_SECONDS))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
-
-
-def _run_pipelined(
-    ctx: Context,
-    run: ImportRun,
-    table: Table,
-    chunk: int,
-    *,
-    ordinary: Callable[[], None],
-    commit_options: Callable[[], None],
-    progress: Callable[[], None],
-) -> None:
     writer = _ChunkWriter(ctx, run, commit_options)
     ids = Ids()
     saved: dict[int, Snapshot] = {}
