@@ -22,21 +22,16 @@ from django.db import connection, transaction
 from rapport.contacts import integration
 from rapport.contacts.models import Company, Contact
 from rapport.imports.batch import (
-    Step,
-    _allocate,
     _Chunk,
-    _contact_steps,
     _dedupe,
-    _definitions,
     _emails,
     _link_companies,
     _NewCompany,
     _plan,
     _resolve_tags,
-    _write_companies,
-    _write_steps,
     enabled,
 )
+from rapport.imports.batch_rows import Step, _allocate, _contact_steps, _definitions, _write_companies, _write_steps
 from rapport.imports.models import ImportRun
 from rapport.imports.readers import Table
 from rapport.imports.targets import Context
