@@ -28,18 +28,22 @@ Signals: ``post_save`` receivers of Contact act on creation only for a contact w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.db.models.base import ModelState
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.functions import Lower
 
 from rapport.contacts import integration, nested
 from rapport.contacts.models import Company, CompanyDomain, Contact, EmailAddress
 from rapport.contacts.validation import normalise_domain
+from rapport.core.lookups import AnyOf
 from rapport.core.permissions import visible
 from rapport.imports.batch_rows import _definitions, _write_companies, _write_contacts
 from rapport.imports.models import ImportRun
@@ -65,7 +69,9 @@ def enabled(run: ImportRun) -> bool:
     return getattr(settings, "IMPORT_BATCHED", True) and run.target == "contacts" and run.dedupe_key in ("email", "")
 
 
-_CONTACT_FIELD_NAMES = [f.name for f in Contact._meta.concrete_fields if f.name not in ("first_name", "last_name")]
+# Model.clean_fields' fields in its order (a row's contact cleans only those it sets, and the names)
+_CLEANABLE = {f.name: (i, f) for i, f in enumerate(Contact._meta.fields) if not f.generated}
+_ALWAYS_CLEANED = frozenset({"first_name", "last_name"})
 
 
 @dataclass
@@ -186,6 +192,25 @@ def _new_contact(**values: Any) -> Contact:
     return contact
 
 
+def _clean_fields(contact: Contact, names: Iterable[str], errors: dict[str, list[str]]) -> None:
+    """``contact.clean_fields()`` of the fields ``names`` only, minus those ``errors`` already holds.
+
+    Django's loop visits every field of the model to skip all but the two or three a row sets:
+    most of its cost per row. This runs the same steps, in the same order, on those few.
+    """
+    found: dict[str, list[ValidationError]] = {}
+    for _, model_field in sorted(_CLEANABLE[n] for n in names if n in _CLEANABLE and n not in errors):
+        raw = getattr(contact, model_field.attname)
+        if (model_field.blank and raw in model_field.empty_values) or isinstance(raw, DatabaseDefault):
+            continue
+        try:
+            setattr(contact, model_field.attname, model_field.clean(raw, contact))
+        except ValidationError as exc:
+            found[model_field.name] = exc.error_list
+    if found:
+        raise ValidationError(found)
+
+
 def _validate(ctx: Context, row: _Row, defs: list[Any]) -> None:
     """Build the unsaved contact and clean it as ``contact_create`` would; raises ValidationError."""
     actor, plan = ctx.actor, row.plan
@@ -214,8 +239,7 @@ def _validate(ctx: Context, row: _Row, defs: list[Any]) -> None:
             _merge(errors, exc)
     # full_clean of the fields the row sets (the others hold their defaults), without
     # validate_unique: a new contact has no unique field to check
-    exclude = {name for name in errors if "." not in name} | {n for n in _CONTACT_FIELD_NAMES if n not in data}
-    for check in (lambda: contact.clean_fields(exclude=exclude), contact.clean):
+    for check in (lambda: _clean_fields(contact, data.keys() | _ALWAYS_CLEANED, errors), contact.clean):
         try:
             check()
         except ValidationError as exc:
@@ -244,9 +268,9 @@ def _dedupe(ctx: Context, rows: list[_Row]) -> None:
     # the e-mails first (index (workspace, email)), then which of their few contacts the actor sees:
     # cheaper than joining every wanted e-mail to the contacts
     pairs = list(
-        EmailAddress.objects.filter(workspace_id=ctx.actor.workspace.pk, email__in=wanted).values_list(
-            "email", "contact_id"
-        )
+        EmailAddress.objects.filter(AnyOf(F("email"), wanted), workspace_id=ctx.actor.workspace.pk)
+        .values_list("email", "contact_id")
+        .order_by()
     )
     seen = (
         set(visible(Contact.objects.filter(pk__in={c for _, c in pairs}), ctx.actor).values_list("pk", flat=True))

@@ -120,16 +120,20 @@ def _company_document(company: Company, domain: str, defs: list[Any]) -> Documen
     )
 
 
-def _contact_document(contact: Contact, row: _Row, defs: list[Any]) -> Document:
-    """``contact_services.contact_document`` from what the chunk holds (no re-reading)."""
+def _contact_document(contact: Contact, row: _Row, defs: list[Any], title: str) -> Document:
+    """``contact_services.contact_document`` from what the chunk holds (no re-reading).
+
+    ``title`` is the contact's ``full_name``, which the caller has already worked out.
+    """
     company = row.company
-    subtitle = " · ".join(p for p in (contact.job_title, company.name if company else "") if p)
+    job_title = contact.job_title
+    subtitle = " · ".join(p for p in (job_title, company.name if company else "") if p)
     return Document(
-        title=contact.full_name,
+        title=title,
         subtitle=subtitle or contact.primary_email,
-        texts=[contact.job_title, *(integration.custom_search_texts(defs, contact) if defs else [])],
-        emails=[e["email"] for e in row.cleaned.get("emails", [])],
-        phones=[p["number"] for p in row.cleaned.get("phones", [])],
+        texts=[job_title, *integration.custom_search_texts(defs, contact)] if defs else [job_title],
+        emails=[e["email"] for e in row.cleaned.get("emails", ())],
+        phones=[p["number"] for p in row.cleaned.get("phones", ())],
     )
 
 
@@ -223,49 +227,55 @@ def _contact_steps(
     ws = ctx.actor.workspace.pk
     actor_id = writer.actor.pk if writer.actor else None
     contact_type = ContentType.objects.get_for_model(Contact)
+    type_id = contact_type.pk
+    now, source = writer.now, writer.source
+    # values are read from each contact's attribute dict: the descriptors of its foreign keys
+    # (workspace, owner, company, the bookkeeping users) would run on every read
     columns = [f.attname for f in Contact._meta.concrete_fields]
-    contacts = []
-    values_of = operator.attrgetter(*columns)
-    for row, pk in zip(rows, pks, strict=True):
-        contact = row.contact
-        contact.pk = pk
-        # what ``contact.company = row.company`` does, without the descriptor's checks (a tenth of
-        # the planning time): the company is this workspace's, saved or given its key already
-        company = row.company
-        contact.company_id = company.pk if company is not None else None
-        contact._state.fields_cache["company"] = company
-        writer.stamp(contact)
-        contact._state.adding = False
-        contacts.append(values_of(contact))
-    emails, phones, addresses, tagged, history, external, entries, ledger = [], [], [], [], [], [], [], []
+    values_of = operator.itemgetter(*columns)
+    tracked = [f.attname for f in Contact._meta.concrete_fields if f.name not in Contact.history_excluded]
+    tracked_of = operator.itemgetter(*tracked)
+    pk_name = Contact._meta.pk.attname
+    contacts, emails, phones, addresses, tagged, history, external, entries, ledger = [], [], [], [], [], [], [], [], []
     defs = _definitions(ctx, integration.CONTACT_TYPE)
     regions: dict[int, str] = {}
-    now, source = writer.now, writer.source
-    tracked = [f.attname for f in Contact._meta.concrete_fields if f.name not in Contact.history_excluded]
-    tracked_of = operator.attrgetter(*tracked)
-    for row in rows:
+    created = ItemAction.CREATED
+    for row, pk in zip(rows, pks, strict=True):
         contact = row.contact
-        pk = contact.pk
-        for i, e in enumerate(row.cleaned.get("emails", [])):
+        attrs = contact.__dict__
+        attrs[pk_name] = pk
+        # what ``contact.company = row.company`` does, without the descriptor's checks: the
+        # company is this workspace's, saved or given its key already
+        company = row.company
+        attrs["company_id"] = company.pk if company is not None else None
+        contact._state.fields_cache["company"] = company
+        attrs["created_at"] = attrs["updated_at"] = now  # writer.stamp(contact)
+        attrs["created_by_id"] = attrs["updated_by_id"] = actor_id
+        contact._state.adding = False
+        contacts.append(values_of(attrs))
+        cleaned = row.cleaned
+        for i, e in enumerate(cleaned.get("emails", ())):
             emails.append((ws, pk, e["label"], e["email"], e["is_primary"], i))
-        for i, p in enumerate(row.cleaned.get("phones", [])):
+        for i, p in enumerate(cleaned.get("phones", ())):
             phones.append((ws, pk, p["label"], p["number"], phone_digits(p["number"]), p["is_primary"], i))
-        for i, a in enumerate(row.cleaned.get("addresses", [])):
+        for i, a in enumerate(cleaned.get("addresses", ())):
             addresses.append((ws, pk, i, *(a[k] for k in nested.ADDRESS_FIELDS)))
-        tagged.extend((ws, t.pk, contact_type.pk, pk, now) for t in row.tags)
-        repr_ = str(contact)[:200]
+        if row.tags:
+            tagged.extend((ws, t.pk, type_id, pk, now) for t in row.tags)
+        name = contact.full_name
         fields = {  # contact.tracked_values(), read in one go
             k: [None, v if type(v) in _PLAIN else _jsonable(v)]
-            for k, v in zip(tracked, tracked_of(contact), strict=True)
-            if v not in (None, "", {}, [])
+            for k, v in zip(tracked, tracked_of(attrs), strict=True)
+            if v is not None and v != "" and v != {} and v != []
         }
         fields.update(_nested_changes(row))  # one "create" row, as contact_create writes it
-        history.append((ws, contact_type.pk, pk, repr_, "create", actor_id, source, now, fields))
+        history.append((ws, type_id, pk, name[:200], "create", actor_id, source, now, fields))
         if row.plan.get("external_id"):
-            external.append((run.workspace_id, contact_type.pk, pk, row.plan["external_id"][:255]))
-        entries.append(entry_values(contact, _contact_document(contact, row, defs), contact_type.pk, regions))
+            external.append((run.workspace_id, type_id, pk, row.plan["external_id"][:255]))
+        document = _contact_document(contact, row, defs, name)
+        entries.append(entry_values(contact, document, type_id, regions, now))
         if not dry:
-            ledger.append((run.workspace_id, run.pk, row.number, ItemAction.CREATED, contact_type.pk, pk, {}, 1))
+            ledger.append((run.workspace_id, run.pk, row.number, created, type_id, pk, {}, 1))
     title_key = ENTRY_COLUMNS.index("title_key")
     steps: list[Step] = [
         (Contact, columns, contacts),

@@ -190,10 +190,13 @@ def _choice(model: type, field_name: str, text: str) -> str:
     raise ValueError(f"{text!r} is not one of: {', '.join(str(label) for _, label in choices)}.")
 
 
+_ADDRESS_KEYS = ("street", "city", "region", "postal_code", "country")
+
+
 def _address(values: dict[str, list[tuple[str, str]]]) -> list[dict] | None:
-    parts = {
-        k: ", ".join(t for _, t in values.get(k, [])) for k in ("street", "city", "region", "postal_code", "country")
-    }
+    if values.keys().isdisjoint(_ADDRESS_KEYS):
+        return None
+    parts = {k: ", ".join(t for _, t in values.get(k, [])) for k in _ADDRESS_KEYS}
     if not any(parts.values()):
         return None
     return [{"label": "office", **parts}]

