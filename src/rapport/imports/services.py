@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from rapport.core.collector import bulk_collection
 from rapport.core.permissions import Actor, can_change
 from rapport.imports import ahead, batch
 from rapport.imports import mapping as mapping_mod
@@ -303,6 +304,11 @@ def import_dry_run(*, actor: Actor, run: ImportRun) -> dict[str, Any]:
     """
     _check_editable(actor, run)
     table = load_table(run)
+    with bulk_collection():  # after reading the file, which it leaves out of garbage collection
+        return _dry_run(actor, run, table)
+
+
+def _dry_run(actor: Actor, run: ImportRun, table: Table) -> dict[str, Any]:
     ctx = _context(actor, run)
     counts = {"created": 0, "updated": 0, "skipped": 0, "error": 0}
     errors: list[dict] = []
@@ -374,6 +380,11 @@ def import_execute(*, actor: Actor, run_id: int, progress: Callable[[ImportRun],
     if run.status in (ImportStatus.DONE, ImportStatus.UNDONE, ImportStatus.UNDOING):
         return run
     table = load_table(run)
+    with bulk_collection():  # after reading the file, which it leaves out of garbage collection
+        return _execute(actor, run, table, progress)
+
+
+def _execute(actor: Actor, run: ImportRun, table: Table, progress: Callable[[ImportRun], None] | None) -> ImportRun:
     ctx = _context(actor, run)
     if run.started_at is None or run.status != ImportStatus.RUNNING:
         ImportRun.all_objects.filter(pk=run.pk).update(
