@@ -16,7 +16,7 @@ from rapport.core.models import RecordHistory
 from rapport.core.scoping import workspace_scope
 from rapport.imports import ahead, services
 from rapport.imports.models import ImportItem
-from rapport.search.models import SearchEntry
+from rapport.search.models import SearchEntry, SearchWord
 from rapport.tags.models import TaggedItem
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,6 +96,19 @@ def test_planning_ahead_gives_what_the_ordinary_path_gives(cast, acting, setting
     assert got == expected
     assert got["counts"] == (118, 11, 1, 130)  # eleven repeated e-mails skipped, one row without a name
     assert len({email for _, _, email, _ in got["contacts"]}) == len(got["contacts"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the typo-correction word list is PostgreSQL's")
+def test_planning_ahead_adds_the_names_to_the_typo_correction_words(cast, acting, settings):
+    SearchWord.objects.all().delete()
+    with acting(cast.owner, cast.workspace) as actor:
+        run = _run(actor, _csv(), settings, pipelined=True)
+    assert run.status == "done"
+    words = set(SearchWord.objects.values_list("word", flat=True))
+    with workspace_scope(cast.workspace.pk):
+        names = {w for c in Contact.objects.all() for w in (c.first_name.lower(), c.last_name.lower())}
+    assert names <= words  # the planning thread recorded them, not the writer's transactions
+    assert {"person0", "row128"} <= words
 
 
 def test_a_refused_chunk_is_redone_the_ordinary_way(cast, acting, settings, monkeypatch):

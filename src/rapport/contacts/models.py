@@ -329,7 +329,22 @@ class _ChildRow(models.Model):
         abstract = True
 
 
-class EmailAddress(_ChildRow):
+class _ContactDetail(_ChildRow):
+    """An e-mail, phone or address: written with every contact (or company) created, thousands per import.
+
+    Its workspace is its parent's, whose own key carries the constraint; one more lookup per
+    written row at commit guarded nothing the parent's does not (docs/decisions/0003).
+    """
+
+    workspace = models.ForeignKey(
+        "core.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class EmailAddress(_ContactDetail):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
     label = models.CharField(max_length=12, choices=EmailLabel.choices, default=EmailLabel.WORK)
     email = models.CharField(max_length=254)
@@ -347,7 +362,7 @@ class EmailAddress(_ChildRow):
         return self.email
 
 
-class PhoneNumber(_ChildRow):
+class PhoneNumber(_ContactDetail):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
     label = models.CharField(max_length=12, choices=PhoneLabel.choices, default=PhoneLabel.WORK)
     number = models.CharField(max_length=20, help_text="E.164, e.g. +14155550100.")
@@ -366,7 +381,7 @@ class PhoneNumber(_ChildRow):
         return self.number
 
 
-class Address(_ChildRow):
+class Address(_ContactDetail):
     """A postal address of a company or of a contact (exactly one of the two)."""
 
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses")

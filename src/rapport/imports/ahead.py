@@ -37,6 +37,7 @@ from rapport.imports.readers import Table
 from rapport.imports.targets import Context
 from rapport.ops.bulk import Table as BulkTable
 from rapport.ops.bulk import encode_copy
+from rapport.search.index import record_title_words
 
 
 class Ids:
@@ -103,11 +104,8 @@ class Prepared:
         if self.encoded is None:
             _write_steps(self.steps, self.title_keys)
             return
-        from rapport.search.index import record_title_words
-
         for table, data, count in self.encoded:
             table.write_encoded(data, count)
-        record_title_words(self.title_keys)
 
 
 def prepare_chunk(
@@ -300,6 +298,11 @@ def run_pipelined(
                 saved[position] = before
                 ctx.created_emails.update(dict.fromkeys(prepared.emails, position))
                 prepared.encode()
+                if prepared.encoded is not None:
+                    # the typo-correction words, committed at once on this thread's connection: the
+                    # list is only ever added to (a word of a chunk that then fails corrects to
+                    # nothing), and the writer's transaction, the import's bottleneck, is spared it
+                    record_title_words(prepared.title_keys)
                 writer.submit(prepared)
             position = stop
             progress()

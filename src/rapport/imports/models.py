@@ -103,12 +103,15 @@ class ItemAction(models.TextChoices):
 class ImportItem(models.Model):
     """One record an import created or updated; ``before`` holds the values to put back on undo."""
 
-    # One row per imported record: the run keeps its foreign key (undo reads by run), the others
-    # are bookkeeping without database constraints; see docs/decisions/0003-write-path-indexes.md.
+    # One row per imported record, bookkeeping without database constraints: undo reads by run
+    # (importitem_run_row), and the rows are written only by the run's own chunks, each holding
+    # the run's row lock; see docs/decisions/0003-write-path-indexes.md.
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="items", db_index=False)
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="items", db_index=False, db_constraint=False
+    )
     row_number = models.PositiveIntegerField()
     action = models.CharField(max_length=8, choices=ItemAction.choices)
     content_type = models.ForeignKey(
